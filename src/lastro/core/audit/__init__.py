@@ -1,0 +1,1 @@
+"""Tamper-evident audit log: every state change, hash-chained per tenant, verifiable."""

@@ -1,0 +1,1 @@
+"""Users, login by CPF or e-mail, tokens (JWT access + rotating refresh), roles and permissions."""

@@ -1,0 +1,1 @@
+"""Tenants (client companies) and their lifecycle, managed by platform administrators."""

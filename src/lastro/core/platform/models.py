@@ -1,0 +1,27 @@
+"""The ``tenants`` table: global (not tenant-scoped), read by slug at login and per request."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lastro.kit.orm import Base, HasId, Timestamps
+
+
+class Tenant(HasId, Timestamps, Base):
+    __tablename__ = "tenants"
+
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    document: Mapped[str | None] = mapped_column(String(18), default=None)
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    enabled_modules: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"

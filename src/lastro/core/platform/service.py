@@ -1,0 +1,150 @@
+"""Tenant lifecycle: create, list, suspend, reactivate. Platform-scope work (no tenant bound)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lastro.core.audit.service import record as audit
+from lastro.core.platform.models import Tenant
+from lastro.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+RESERVED_SLUGS = frozenset({"www", "api", "admin", "app", "static", "platform", "lastro"})
+_CACHE_TTL = 5.0
+
+
+class TenantNotFound(NotFound):
+    code = "TENANT_NOT_FOUND"
+    title = "Cliente não encontrado"
+
+
+class TenantSuspended(Forbidden):
+    code = "TENANT_SUSPENDED"
+    title = "Cliente suspenso"
+
+
+class _TenantCache:
+    """Tenants are read on every login and page; a few seconds of staleness bounds the cost."""
+
+    def __init__(self) -> None:
+        self._by_slug: dict[str, tuple[float, Tenant | None]] = {}
+
+    def get(self, slug: str) -> tuple[bool, Tenant | None]:
+        hit = self._by_slug.get(slug)
+        if hit is None or hit[0] < time.monotonic():
+            return False, None
+        return True, hit[1]
+
+    def put(self, slug: str, tenant: Tenant | None) -> None:
+        if len(self._by_slug) > 10_000:
+            self._by_slug.clear()
+        self._by_slug[slug] = (time.monotonic() + _CACHE_TTL, tenant)
+
+    def forget(self, slug: str) -> None:
+        self._by_slug.pop(slug, None)
+
+
+tenant_cache = _TenantCache()
+
+
+def snapshot(tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": str(tenant.id), "slug": tenant.slug, "name": tenant.name, "status": tenant.status,
+        "document": tenant.document, "enabled_modules": list(tenant.enabled_modules or []),
+        "branding": dict(tenant.branding or {}),
+    }
+
+
+async def find_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    slug = slug.strip().lower()
+    cached, tenant = tenant_cache.get(slug)
+    if cached:
+        return tenant
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is not None:
+        session.expunge(tenant)
+    tenant_cache.put(slug, tenant)
+    return tenant
+
+
+async def get_active_by_slug(session: AsyncSession, slug: str) -> Tenant:
+    tenant = await find_by_slug(session, slug)
+    if tenant is None:
+        raise TenantNotFound(f"Cliente '{slug}' não encontrado.")
+    if not tenant.is_active:
+        raise TenantSuspended(f"O cliente '{tenant.slug}' está suspenso.")
+    return tenant
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise TenantNotFound("Cliente não encontrado.")
+    return tenant
+
+
+def validate_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            "Identificador inválido: use de 1 a 63 letras minúsculas, números ou hífens "
+            "(sem começar ou terminar com hífen) e não use nomes reservados.",
+            code="INVALID_SLUG",
+        )
+    return slug
+
+
+async def create_tenant(
+    session: AsyncSession,
+    *,
+    slug: str,
+    name: str,
+    document: str | None = None,
+    enabled_modules: list[str] | None = None,
+    branding: dict[str, Any] | None = None,
+) -> Tenant:
+    slug = validate_slug(slug)
+    if await session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        raise Conflict(f"Já existe um cliente com o identificador '{slug}'.", code="TENANT_EXISTS")
+    tenant = Tenant(
+        slug=slug,
+        name=name.strip(),
+        document=document,
+        enabled_modules=list(enabled_modules or []),
+        branding=dict(branding or {}),
+    )
+    session.add(tenant)
+    await session.flush()
+    tenant_cache.forget(slug)
+    audit(session, "tenant.created", "tenant", tenant.id, after=snapshot(tenant))
+    audit(session, "tenant.created", "tenant", tenant.id, after=snapshot(tenant), tenant_id=tenant.id)
+    return tenant
+
+
+async def set_status(session: AsyncSession, slug: str, status: str) -> Tenant:
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug.strip().lower()))
+    if tenant is None:
+        raise TenantNotFound(f"Cliente '{slug}' não encontrado.")
+    before = snapshot(tenant)
+    tenant.status = status
+    await session.flush()
+    tenant_cache.forget(tenant.slug)
+    action = "tenant.suspended" if status == "suspended" else "tenant.reactivated"
+    audit(session, action, "tenant", tenant.id, before=before, after=snapshot(tenant))
+    audit(session, action, "tenant", tenant.id, before=before, after=snapshot(tenant),
+          tenant_id=tenant.id)
+    return tenant
+
+
+async def list_tenants(session: AsyncSession, *, offset: int = 0, limit: int = 50) -> tuple[
+    list[Tenant], int
+]:
+    total = int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
+    rows = await session.scalars(select(Tenant).order_by(Tenant.slug).offset(offset).limit(limit))
+    return list(rows.all()), total

@@ -1,0 +1,101 @@
+"""The ORM hook that filters, stamps and checks ``tenant_id`` on every statement."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from lastro.infra.database import BYPASS_KEY, TENANT_KEY
+from lastro.kit.errors import LastroError
+from lastro.kit.orm import TenantScoped
+
+SKIP_OPTION = "skip_tenancy_guard"
+
+
+class TenancyNotBound(LastroError):
+    """Raised instead of running an unscoped query: a bug, never a user error."""
+
+    status = 500
+    code = "TENANCY_NOT_BOUND"
+    title = "Consulta sem cliente definido"
+
+
+class CrossTenantWrite(LastroError):
+    status = 403
+    code = "TENANT_MISMATCH"
+    title = "Registro pertence a outro cliente"
+
+
+def _is_scoped(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, TenantScoped)
+
+
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    return any(_is_scoped(mapper.class_) for mapper in state.all_mappers)
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    session = state.session
+    if session.info.get(BYPASS_KEY) or state.execution_options.get(SKIP_OPTION):
+        return
+    if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
+        return
+    if not _touches_tenant_data(state):
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    if not isinstance(tenant_id, uuid.UUID):
+        raise TenancyNotBound("Nenhum cliente vinculado à sessão para acessar dados de cliente.")
+    if state.is_insert:
+        _stamp_parameters(state.parameters, tenant_id)
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+            propagate_to_loaders=True,
+        )
+    )
+
+
+def _stamp_parameters(parameters: Any, tenant_id: uuid.UUID) -> None:
+    rows = parameters if isinstance(parameters, list) else [parameters] if parameters else []
+    for row in rows:
+        if not isinstance(row, dict):
+            continue
+        current = row.get("tenant_id")
+        if current is None:
+            row["tenant_id"] = tenant_id
+        elif current != tenant_id:
+            raise CrossTenantWrite("Tentativa de gravar dados de outro cliente.")
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(BYPASS_KEY):
+        return
+    tenant_id = session.info.get(TENANT_KEY)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if not isinstance(tenant_id, uuid.UUID):
+            raise TenancyNotBound("Nenhum cliente vinculado à sessão para gravar dados de cliente.")
+        if obj.tenant_id is None:
+            obj.tenant_id = tenant_id
+        elif obj.tenant_id != tenant_id:
+            raise CrossTenantWrite("Tentativa de gravar dados de outro cliente.")
+
+
+_installed = False
+
+
+def install_tenancy_guard() -> None:
+    """Register the hooks once per process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "before_flush", _before_flush)
+    _installed = True

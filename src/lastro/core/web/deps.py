@@ -1,0 +1,160 @@
+"""Typed request dependencies: the principal from the bearer token (or page cookie), the
+tenant-bound database session, and permission checks.
+
+The principal is resolved without touching the database. The session is created lazily, bound
+to the principal's tenant, and committed or rolled back by :class:`~lastro.core.web.routing.LastroRoute`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lastro.core.auth.errors import (
+    PermissionDenied,
+    PlatformAdminRequired,
+    TenantMismatch,
+    TenantRequired,
+)
+from lastro.core.auth.permissions import has_permission, permissions_for
+from lastro.core.auth.tokens import InvalidToken, decode_access_token
+from lastro.core.runtime import Runtime
+from lastro.infra.database import bind_platform, bind_tenant
+from lastro.kit.context import update_context
+from lastro.kit.errors import Unauthorized
+
+ACCESS_COOKIE = "lastro_access"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID | None
+    tenant_slug: str | None
+    role: str
+    permissions: frozenset[str]
+
+    @property
+    def is_platform(self) -> bool:
+        return self.tenant_id is None
+
+    def can(self, permission: str) -> bool:
+        return has_permission(self.permissions, permission)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def requested_tenant_slug(request: Request, base_domain: str) -> str | None:
+    """The tenant a request names: ``X-Tenant`` header, else the host's subdomain."""
+    header = request.headers.get("x-tenant")
+    if header:
+        return header.strip().lower()
+    host = (request.headers.get("host") or "").split(":", 1)[0].lower()
+    suffix = "." + base_domain.lower()
+    if host.endswith(suffix):
+        sub = host[: -len(suffix)]
+        if sub and "." not in sub and sub not in ("www", "api"):
+            return sub
+    return None
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidToken("Cabeçalho Authorization deve ser 'Bearer <token>'.")
+        return token.strip()
+    return request.cookies.get(ACCESS_COOKIE)
+
+
+def get_optional_principal(request: Request) -> Principal | None:
+    cached = request.scope.get("lastro.principal", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    runtime = get_runtime(request)
+    token = _bearer(request)
+    principal: Principal | None = None
+    if token:
+        s = runtime.settings
+        claims = decode_access_token(token, secret=s.secret_key, algorithm=s.jwt_algorithm)
+        asked = requested_tenant_slug(request, s.base_domain)
+        if asked is not None and asked != claims.tenant_slug:
+            raise TenantMismatch(
+                f"O token pertence a outro cliente e não pode ser usado com '{asked}'."
+            )
+        principal = Principal(
+            user_id=claims.subject, tenant_id=claims.tenant_id, tenant_slug=claims.tenant_slug,
+            role=claims.role, permissions=permissions_for(claims.role),
+        )
+        update_context(
+            actor_kind="platform" if principal.is_platform else "user",
+            actor_id=str(principal.user_id), tenant_id=principal.tenant_id,
+            tenant_slug=principal.tenant_slug,
+        )
+    request.scope["lastro.principal"] = principal
+    return principal
+
+
+def get_principal(
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise Unauthorized("Autenticação necessária: envie 'Authorization: Bearer <token>'.")
+    return principal
+
+
+def get_session(
+    request: Request,
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> AsyncSession:
+    """The request's session, bound to the principal's tenant (platform admins see all)."""
+    session: AsyncSession | None = request.scope.get("lastro.session")
+    if session is None:
+        runtime = get_runtime(request)
+        readonly = request.method in ("GET", "HEAD")
+        session = runtime.db.session(readonly=readonly)
+        request.scope["lastro.session"] = session
+        if principal is not None:
+            if principal.tenant_id is not None:
+                bind_tenant(session, principal.tenant_id)
+            else:
+                bind_platform(session)
+    return session
+
+
+def require(permission: str) -> Depends:  # type: ignore[valid-type]
+    """Dependency factory: the principal must hold ``permission``."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDenied(f"Permissão necessária: {permission}.")
+        return principal
+
+    return Depends(check)
+
+
+def get_tenant_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.tenant_id is None:
+        raise TenantRequired("Esta operação exige um usuário de cliente (envie X-Tenant no login).")
+    return principal
+
+
+def get_platform_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if principal.tenant_id is not None or not principal.can("platform.admin"):
+        raise PlatformAdminRequired("Somente administradores da plataforma.")
+    return principal
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+TenantPrincipal = Annotated[Principal, Depends(get_tenant_principal)]
+PlatformPrincipal = Annotated[Principal, Depends(get_platform_principal)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

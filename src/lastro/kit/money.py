@@ -1,0 +1,33 @@
+"""Money is ``Decimal`` (or integer cents), never float; rounding is always explicit."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """Convert without ever passing through float; floats are refused outright."""
+    if isinstance(value, float):  # type: ignore[unreachable]
+        raise TypeError("money must never be a float")
+    try:
+        result = Decimal(value)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"not a decimal amount: {value!r}") from exc
+    if not result.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    return result
+
+
+def quantize(value: Decimal, exp: Decimal = CENT, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """Round to ``exp`` (cents by default) with an explicit rule (banker's rounding by default)."""
+    return value.quantize(exp, rounding=rounding)
+
+
+def to_cents(value: Decimal, rounding: str = ROUND_HALF_EVEN) -> int:
+    return int(quantize(value, CENT, rounding) * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)

@@ -1,0 +1,170 @@
+"""Composition root: settings → infrastructure → core → enabled modules.
+
+``create_app()`` is the ASGI factory used by ``lastro serve``; ``build_runtime()`` is shared by the
+CLI and workers so every entry point reads the same settings and wires the same parts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from lastro.core.audit import endpoints as audit_endpoints
+from lastro.core.audit.service import install_audit_hooks
+from lastro.core.auth import endpoints as auth_endpoints
+from lastro.core.auth.permissions import grant
+from lastro.core.auth.service import AuthService
+from lastro.core.modules import ModuleSpec
+from lastro.core.platform import endpoints as platform_endpoints
+from lastro.core.runtime import Runtime
+from lastro.core.tenancy import install_tenancy_guard
+from lastro.core.web import idempotency, ops, pages
+from lastro.core.web.pipeline import RequestPipeline
+from lastro.core.web.problems import install_problem_handlers
+from lastro.core.web.routing import LastroRoute
+from lastro.infra.bus import build_bus
+from lastro.infra.cache import build_cache
+from lastro.infra.database import Database
+from lastro.infra.events import EventDispatcher
+from lastro.infra.jobs import JobQueue, JobRegistry, Schedule
+from lastro.infra.locks import build_lock_manager
+from lastro.infra.logging import configure_logging
+from lastro.infra.outbox import OutboxRelay
+from lastro.infra.rate_limit import build_rate_limiter
+from lastro.modules import INSTALLED
+from lastro.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+INSTALLED_MODULES = INSTALLED
+STATIC_DIR = Path(__file__).parent / "core" / "web" / "static"
+
+
+def load_modules(names: Sequence[str] | None = None) -> list[ModuleSpec]:
+    """Import the named modules (all installed ones by default)."""
+    wanted = INSTALLED_MODULES if names is None else tuple(names)
+    unknown = [n for n in wanted if n not in INSTALLED_MODULES]
+    if unknown:
+        raise ValueError(f"unknown modules: {', '.join(unknown)}")
+    specs: list[ModuleSpec] = []
+    for name in wanted:
+        spec = importlib.import_module(f"lastro.modules.{name}").module
+        if not isinstance(spec, ModuleSpec):
+            raise TypeError(f"lastro.modules.{name}.module is not a ModuleSpec")
+        specs.append(spec)
+    return specs
+
+
+def build_runtime(settings: Settings | None = None,
+                  modules: Sequence[ModuleSpec] | None = None) -> Runtime:
+    settings = settings or get_settings()
+    install_tenancy_guard()
+    install_audit_hooks()
+    specs = list(modules) if modules is not None else load_modules(settings.enabled_modules)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size,
+                  echo=settings.database_echo)
+    bus = build_bus(settings.broker_url)
+    registry = JobRegistry()
+    for spec in specs:
+        grant(spec.permissions)
+        for job_name, fn in spec.jobs.items():
+            registry.job(job_name)(fn)
+    core_schedules = _register_core_jobs(registry, db)
+    dispatcher = EventDispatcher(db, bus)
+    for spec in specs:
+        for sub in spec.event_handlers:
+            dispatcher.add(sub.name, sub.topics, sub.handler)
+    relay = OutboxRelay(db, bus)
+    relay.install_commit_hook()
+    return Runtime(
+        settings=settings, db=db, cache=build_cache(settings.redis_url),
+        locks=build_lock_manager(settings.redis_url),
+        rate_limiter=build_rate_limiter(settings.redis_url), bus=bus, relay=relay,
+        dispatcher=dispatcher, job_registry=registry, jobs=JobQueue(bus, registry),
+        auth=AuthService(settings), modules=specs, core_schedules=core_schedules,
+    )
+
+
+def _register_core_jobs(registry: JobRegistry, db: Database) -> list[Schedule]:
+    async def purge_idempotency_keys(_payload: dict[str, object]) -> None:
+        await idempotency.purge_expired(db)
+
+    registry.register("core.idempotency.purge", purge_idempotency_keys)
+    return [Schedule(name="core.idempotency.purge", cron="17 3 * * *",
+                     job="core.idempotency.purge", payload={})]
+
+
+async def start_background(runtime: Runtime, *, consumers: bool) -> None:
+    """Start the bus and the outbox relay; ``consumers`` also runs event handlers here."""
+    await runtime.bus.start()
+    runtime.relay.start()
+    if consumers:
+        await runtime.dispatcher.start()
+
+
+async def stop_background(runtime: Runtime) -> None:
+    await runtime.relay.stop()
+    await runtime.bus.close()
+    await runtime.cache.close()
+    await runtime.rate_limiter.close()
+    await runtime.locks.close()
+    await runtime.db.dispose()
+
+
+def create_app(settings: Settings | None = None,
+               modules: Sequence[ModuleSpec] | None = None,
+               *, background: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    problems = settings.production_problems()
+    if problems:
+        raise RuntimeError("refusing to start in production: " + "; ".join(problems))
+    configure_logging(settings.log_level, settings.log_json)
+    runtime = build_runtime(settings, modules)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            # Embedded mode (in-process bus) must consume here; with a real broker the
+            # `lastro worker` process consumes and the app only relays.
+            await start_background(runtime, consumers=settings.broker_url is None)
+        try:
+            yield
+        finally:
+            await stop_background(runtime)
+
+    app = FastAPI(
+        title="Lastro API", version="1", lifespan=lifespan,
+        description="Plataforma Lastro: núcleo SaaS e módulos de negócio.",
+        docs_url="/docs", openapi_url="/openapi.json", redoc_url=None,
+    )
+    app.router.route_class = LastroRoute
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(auth_endpoints.router)
+    app.include_router(audit_endpoints.router)
+    app.include_router(platform_endpoints.router)
+    app.include_router(pages.router)
+    template_dirs = []
+    for spec in runtime.modules:
+        if spec.router is not None:
+            app.include_router(spec.router)
+        if spec.pages is not None:
+            app.include_router(spec.pages)
+        if spec.templates is not None:
+            template_dirs.append(spec.templates)
+    app.state.templates = pages.build_templates(template_dirs)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(RequestPipeline, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for the ASGI server (``lastro.main:app_factory``)."""
+    return create_app()

@@ -1,0 +1,27 @@
+"""Every table of the core and of the installed modules, for Alembic and the architecture tests."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from lastro.core.audit import models as _audit
+from lastro.core.auth import models as _auth
+from lastro.core.platform import models as _platform
+from lastro.core.web import idempotency as _idempotency
+from lastro.infra import events as _events
+from lastro.infra import outbox as _outbox
+from lastro.kit.orm import Base
+from lastro.modules import INSTALLED
+
+_CORE = (_audit, _auth, _platform, _idempotency, _events, _outbox)
+
+
+def _load_module_models() -> None:
+    for name in INSTALLED:
+        importlib.import_module(f"lastro.modules.{name}.models")
+
+
+_load_module_models()
+metadata: MetaData = Base.metadata
