@@ -119,13 +119,14 @@ async def stop_background(runtime: Runtime) -> None:
 
 def create_app(settings: Settings | None = None,
                modules: Sequence[ModuleSpec] | None = None,
-               *, background: bool = True) -> FastAPI:
-    settings = settings or get_settings()
+               *, background: bool = True, runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app. Pass ``runtime`` to share one (tests, embedded tools) instead of building."""
+    settings = runtime.settings if runtime is not None else settings or get_settings()
     problems = settings.production_problems()
     if problems:
         raise RuntimeError("refusing to start in production: " + "; ".join(problems))
     configure_logging(settings.log_level, settings.log_json)
-    runtime = build_runtime(settings, modules)
+    runtime = runtime or build_runtime(settings, modules)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

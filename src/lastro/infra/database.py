@@ -28,6 +28,7 @@ from sqlalchemy.pool import NullPool
 TENANT_KEY = "tenant_id"
 BYPASS_KEY = "bypass_tenancy"
 READONLY_OPTION = "lastro_readonly"
+_PUSHED_KEY = "_pg_context_pushed"
 
 _SET_PG_CONTEXT = text(
     "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.bypass_tenancy', :bypass, true)"
@@ -112,13 +113,36 @@ def bound_tenant(session: AsyncSession | Session) -> uuid.UUID | None:
     return value if isinstance(value, uuid.UUID) else None
 
 
+def _wanted_pg_context(session: Session) -> tuple[str, str]:
+    tenant = session.info.get(TENANT_KEY)
+    return (str(tenant) if tenant else "", "on" if session.info.get(BYPASS_KEY) else "off")
+
+
 @event.listens_for(Session, "after_begin")
 def _push_pg_context(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    tenant = session.info.get(TENANT_KEY)
-    bypass = "on" if session.info.get(BYPASS_KEY) else "off"
-    connection.execute(_SET_PG_CONTEXT, {"tenant": str(tenant) if tenant else "", "bypass": bypass})
+    tenant, bypass = wanted = _wanted_pg_context(session)
+    connection.execute(_SET_PG_CONTEXT, {"tenant": tenant, "bypass": bypass})
+    session.info[_PUSHED_KEY] = wanted
+
+
+def sync_pg_context(session: Session) -> None:
+    """Re-push the tenant settings when the session was re-bound inside an open transaction
+    (login resolves the tenant after its first query)."""
+    pushed = session.info.get(_PUSHED_KEY)
+    if pushed is None:
+        return  # no PostgreSQL transaction yet: after_begin will push
+    wanted = _wanted_pg_context(session)
+    if pushed != wanted:
+        session.connection().execute(_SET_PG_CONTEXT, {"tenant": wanted[0], "bypass": wanted[1]})
+        session.info[_PUSHED_KEY] = wanted
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pg_context(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_PUSHED_KEY, None)
 
 
 class Database:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
-from lastro.infra.database import BYPASS_KEY, TENANT_KEY
+from lastro.infra.database import BYPASS_KEY, TENANT_KEY, sync_pg_context
 from lastro.kit.errors import LastroError
-from lastro.kit.orm import TenantScoped
+from lastro.kit.orm import Base, TenantScoped
 
 SKIP_OPTION = "skip_tenancy_guard"
 
@@ -33,24 +35,44 @@ def _is_scoped(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, TenantScoped)
 
 
+@lru_cache(maxsize=1)
+def _tenant_tables() -> frozenset[str]:
+    return frozenset(
+        m.local_table.name for m in Base.registry.mappers if _is_scoped(m.class_)
+    )
+
+
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
-    return any(_is_scoped(mapper.class_) for mapper in state.all_mappers)
+    if any(_is_scoped(mapper.class_) for mapper in state.all_mappers):
+        return True
+    # ``select(func.count()).select_from(Model)`` names no mapper: look at the tables too.
+    tables = _tenant_tables()
+    return any(
+        getattr(t, "name", None) in tables
+        for t in find_tables(state.statement, include_joins=True, include_aliases=True)
+    )
 
 
 def _on_execute(state: ORMExecuteState) -> None:
     session = state.session
+    sync_pg_context(session)
     if session.info.get(BYPASS_KEY) or state.execution_options.get(SKIP_OPTION):
         return
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
-    if not _touches_tenant_data(state):
-        return
     tenant_id = session.info.get(TENANT_KEY)
     if not isinstance(tenant_id, uuid.UUID):
-        raise TenancyNotBound("Nenhum cliente vinculado à sessão para acessar dados de cliente.")
-    if state.is_insert:
-        _stamp_parameters(state.parameters, tenant_id)
+        if _touches_tenant_data(state):
+            raise TenancyNotBound(
+                "Nenhum cliente vinculado à sessão para acessar dados de cliente."
+            )
         return
+    if state.is_insert:
+        if any(_is_scoped(mapper.class_) for mapper in state.all_mappers):
+            _stamp_parameters(state.parameters, tenant_id)
+        return
+    # Applied to every statement: a no-op where no tenant table appears, and it reaches
+    # subqueries, aliases and select_from() targets that name no mapper.
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantScoped,

@@ -46,9 +46,13 @@ class Principal:
         return has_permission(self.permissions, permission)
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+async def get_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
 
 
 def requested_tenant_slug(request: Request, base_domain: str) -> str | None:
@@ -75,11 +79,11 @@ def _bearer(request: Request) -> str | None:
     return request.cookies.get(ACCESS_COOKIE)
 
 
-def get_optional_principal(request: Request) -> Principal | None:
+async def get_optional_principal(request: Request) -> Principal | None:
     cached = request.scope.get("lastro.principal", False)
     if cached is not False:
         return cached  # type: ignore[no-any-return]
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     token = _bearer(request)
     principal: Principal | None = None
     if token:
@@ -103,7 +107,7 @@ def get_optional_principal(request: Request) -> Principal | None:
     return principal
 
 
-def get_principal(
+async def get_principal(
     principal: Annotated[Principal | None, Depends(get_optional_principal)],
 ) -> Principal:
     if principal is None:
@@ -111,14 +115,14 @@ def get_principal(
     return principal
 
 
-def get_session(
+async def get_session(
     request: Request,
     principal: Annotated[Principal | None, Depends(get_optional_principal)],
 ) -> AsyncSession:
     """The request's session, bound to the principal's tenant (platform admins see all)."""
     session: AsyncSession | None = request.scope.get("lastro.session")
     if session is None:
-        runtime = get_runtime(request)
+        runtime = runtime_of(request)
         readonly = request.method in ("GET", "HEAD")
         session = runtime.db.session(readonly=readonly)
         request.scope["lastro.session"] = session
@@ -131,9 +135,13 @@ def get_session(
 
 
 def require(permission: str) -> Depends:  # type: ignore[valid-type]
-    """Dependency factory: the principal must hold ``permission``."""
+    """Dependency factory: the principal must hold ``permission``.
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    Every dependency here is ``async``: FastAPI runs plain functions in a thread pool, which
+    costs a thread hop per request and loses the request context they set.
+    """
+
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.can(permission):
             raise PermissionDenied(f"Permissão necessária: {permission}.")
         return principal
@@ -141,13 +149,13 @@ def require(permission: str) -> Depends:  # type: ignore[valid-type]
     return Depends(check)
 
 
-def get_tenant_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_tenant_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     if principal.tenant_id is None:
         raise TenantRequired("Esta operação exige um usuário de cliente (envie X-Tenant no login).")
     return principal
 
 
-def get_platform_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_platform_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
     if principal.tenant_id is not None or not principal.can("platform.admin"):
         raise PlatformAdminRequired("Somente administradores da plataforma.")
     return principal
