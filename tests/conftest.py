@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from lastro.cli import migrate_database
@@ -103,10 +103,11 @@ async def truncate_all(owner_url: str) -> None:
     """Empty every table (owner connection: RLS and the tenancy guard don't apply here)."""
     from lastro.infra.database import create_engine
 
-    tables = [t.name for t in reversed(metadata.sorted_tables)]
     engine = create_engine(owner_url)
     try:
         async with engine.begin() as conn:
+            existing = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            tables = [t.name for t in reversed(metadata.sorted_tables) if t.name in existing]
             if conn.dialect.name == "postgresql":
                 await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
             else:

@@ -18,12 +18,14 @@ from fastapi.staticfiles import StaticFiles
 from lastro.core.audit import endpoints as audit_endpoints
 from lastro.core.audit.service import install_audit_hooks
 from lastro.core.auth import endpoints as auth_endpoints
+from lastro.core.auth import users as users_endpoints
 from lastro.core.auth.permissions import grant
 from lastro.core.auth.service import AuthService
 from lastro.core.modules import ModuleSpec
 from lastro.core.platform import endpoints as platform_endpoints
 from lastro.core.runtime import Runtime
 from lastro.core.tenancy import install_tenancy_guard
+from lastro.core.tools import endpoints as tools_endpoints
 from lastro.core.web import idempotency, ops, pages
 from lastro.core.web.pipeline import RequestPipeline
 from lastro.core.web.problems import install_problem_handlers
@@ -149,8 +151,10 @@ def create_app(settings: Settings | None = None,
     install_problem_handlers(app)
     app.include_router(ops.router)
     app.include_router(auth_endpoints.router)
+    app.include_router(users_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(platform_endpoints.router)
+    app.include_router(tools_endpoints.router)
     app.include_router(pages.router)
     template_dirs = []
     for spec in runtime.modules:

@@ -35,8 +35,13 @@ def _is_scoped(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, TenantScoped)
 
 
-@lru_cache(maxsize=1)
 def _tenant_tables() -> frozenset[str]:
+    return _tenant_tables_of(len(Base.registry.mappers))
+
+
+@lru_cache(maxsize=4)
+def _tenant_tables_of(_mapper_count: int) -> frozenset[str]:
+    """Recomputed when models are added (keyed by how many mappers exist)."""
     return frozenset(
         m.local_table.name for m in Base.registry.mappers if _is_scoped(m.class_)
     )

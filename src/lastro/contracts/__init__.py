@@ -1,0 +1,1 @@
+"""What modules publish to each other: events and query protocols. Imports only ``lastro.kit``."""

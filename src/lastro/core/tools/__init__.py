@@ -1,0 +1,1 @@
+"""Support tools exposed over the API (the Brazilian-format inspector)."""

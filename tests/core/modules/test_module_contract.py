@@ -1,0 +1,157 @@
+"""The module contract, proved with a module that exists only in the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from lastro.core.demo import load_demo
+from lastro.core.runtime import Runtime
+from lastro.main import build_runtime, create_app, load_modules, start_background
+from lastro.settings import Settings
+from migrations.helpers import _POLICY
+from tests.architecture.isolation import IsolationCase, assert_tenant_isolation
+from tests.conftest import APP_ROLE, DatabaseUrls, Factory, truncate_all
+from tests.core.modules import notes_module
+from tests.core.modules.notes_module import Note
+
+
+async def _create_notes_table(owner_url: str) -> None:
+    from lastro.infra.database import create_engine
+
+    engine = create_engine(owner_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: Note.__table__.create(c, checkfirst=True))
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text(f"GRANT ALL ON test_notes TO {APP_ROLE}"))
+            await conn.execute(text("ALTER TABLE test_notes ENABLE ROW LEVEL SECURITY"))
+            await conn.execute(text("ALTER TABLE test_notes FORCE ROW LEVEL SECURITY"))
+            await conn.execute(text("DROP POLICY IF EXISTS tenant_isolation ON test_notes"))
+            await conn.execute(text(_POLICY.format(table="test_notes")))
+    await engine.dispose()
+
+
+@pytest.fixture
+async def notes_runtime(settings: Settings,
+                        database_urls: DatabaseUrls) -> AsyncIterator[Runtime]:
+    from lastro.core.platform.service import tenant_cache
+    from lastro.main import stop_background
+
+    await _create_notes_table(database_urls.owner)
+    tenant_cache._by_slug.clear()
+    rt = build_runtime(settings, modules=[notes_module.module])
+    try:
+        yield rt
+    finally:
+        await stop_background(rt)
+        await truncate_all(database_urls.owner)
+
+
+@pytest.fixture
+async def notes_client(notes_runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(runtime=notes_runtime, background=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def notes_factory(notes_runtime: Runtime, notes_client: httpx.AsyncClient) -> Factory:
+    return Factory(notes_runtime, notes_client)
+
+
+async def test_routes_permissions_and_tenant_isolation(notes_client: httpx.AsyncClient,
+                                                       notes_factory: Factory) -> None:
+    a = await notes_factory.tenant(modules=["notes"])
+    b = await notes_factory.tenant(modules=["notes"])
+    r = await notes_client.post("/api/v1/notes", headers=a.headers, json={"text": "segredo"})
+    assert r.status_code == 201, r.text
+    note_id = r.json()["id"]
+    assert (await notes_client.get("/api/v1/notes", headers=b.headers)).json() == []
+
+    app = notes_client._transport.app  # type: ignore[attr-defined]
+    report = await assert_tenant_isolation(IsolationCase(
+        app=app, client=notes_client, owner_headers=a.headers, intruder_headers=b.headers,
+        resources={"note_id": note_id,
+                   "user_id": str(await notes_factory.user(a.id, email="u@a.example"))},
+        bodies={("PATCH", "/api/v1/notes/{note_id}"): {"text": "invadido"}},
+    ))
+    assert "PATCH /api/v1/notes/{note_id}" in report.checked
+    r = await notes_client.get(f"/api/v1/notes/{note_id}", headers=a.headers)
+    assert r.json()["text"] == "segredo"
+
+    operator = await notes_factory.tenant(role="operator", modules=["notes"])
+    assert (await notes_client.get("/api/v1/notes", headers=operator.headers)).status_code == 200
+    r = await notes_client.post("/api/v1/notes", headers=operator.headers, json={"text": "x"})
+    assert r.status_code == 403 and r.json()["code"] == "PERMISSION_DENIED"
+
+
+async def test_events_flow_through_outbox_once(notes_runtime: Runtime,
+                                               notes_client: httpx.AsyncClient,
+                                               notes_factory: Factory) -> None:
+    tenant = await notes_factory.tenant(modules=["notes"])
+    notes_module.HANDLED.clear()
+    await start_background(notes_runtime, consumers=True)
+    r = await notes_client.post("/api/v1/notes", headers=tenant.headers, json={"text": "olá"})
+    assert r.status_code == 201
+    for _ in range(100):
+        if notes_module.HANDLED:
+            break
+        await asyncio.sleep(0.05)
+    assert [t for t, _ in notes_module.HANDLED] == ["olá"]
+    # a redelivered message is applied once (handler + event id recorded with the work)
+    from lastro.infra.bus import Message
+    from lastro.infra.outbox import OutboxEvent
+
+    async with notes_runtime.db.unit_of_work(platform=True) as session:
+        row = (await session.scalars(OutboxEvent.__table__.select())).first()
+    assert row is not None
+    event_id = notes_module.HANDLED[0][1]
+    import orjson
+
+    async with notes_runtime.db.unit_of_work(platform=True) as session:
+        from sqlalchemy import select
+
+        outbox = await session.scalar(select(OutboxEvent).where(OutboxEvent.id == event_id))
+        assert outbox is not None and outbox.published_at is not None
+        payload = outbox.payload
+    sub = notes_runtime.dispatcher.subscriptions[0]
+    applied = await notes_runtime.dispatcher.handle(
+        sub, Message(id=str(event_id), topic="notes.note.created", body=orjson.dumps(payload),
+                     headers={}))
+    assert applied is False
+    assert len(notes_module.HANDLED) == 1
+
+
+async def test_jobs_schedules_demo_and_meters(notes_runtime: Runtime,
+                                              notes_client: httpx.AsyncClient) -> None:
+    assert "notes.cleanup" in notes_runtime.job_registry
+    lines = await load_demo(notes_runtime)
+    assert any("admin@demo.example" in line for line in lines)
+    await load_demo(notes_runtime)  # idempotent
+    from lastro.core.platform.service import find_by_slug
+
+    async with notes_runtime.db.unit_of_work(platform=True) as session:
+        demo = await find_by_slug(session, "demo")
+    assert demo is not None and demo.enabled_modules == ["notes"]
+    async with notes_runtime.db.unit_of_work(tenant_id=demo.id) as session:
+        assert await notes_module.module.usage_meters["notes"](session) == 1
+    # the home page of a tenant lists its enabled modules
+    login = await notes_client.get("/login")
+    csrf = login.cookies["lastro_csrf"]
+    r = await notes_client.post("/login", data={"tenant": "demo",
+                                                "username": "admin@demo.example",
+                                                "password": "Demo@12345", "csrf": csrf})
+    assert r.status_code == 303, r.text
+    home = await notes_client.get("/")
+    assert "Notas" in home.text and 'href="/notes"' in home.text
+
+
+def test_installed_module_loading_rejects_unknown_names() -> None:
+    assert load_modules([]) == []
+    with pytest.raises(ValueError, match="unknown modules"):
+        load_modules(["nao-existe"])
