@@ -46,16 +46,20 @@ def _grant_app_role(connection: Connection, app_url: str, owner_url: str) -> Non
 
 def run_migrations_offline() -> None:
     url, _ = _urls()
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
 def _run(connection: Connection, app_url: str, owner_url: str) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite",
-                      transaction_per_migration=False)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        transaction_per_migration=False,
+    )
     with context.begin_transaction():
         context.run_migrations()
         _grant_app_role(connection, app_url, owner_url)

@@ -54,8 +54,9 @@ async def _pg_admin(url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="session", params=database_backends())
-def database_urls(request: pytest.FixtureRequest,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseUrls]:
+def database_urls(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseUrls]:
     """A freshly migrated database for the whole session, one per backend."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "lastro.db"
@@ -70,13 +71,16 @@ def database_urls(request: pytest.FixtureRequest,
     base = make_url(admin).set(drivername="postgresql+asyncpg")
     owner = base.set(database=name).render_as_string(hide_password=False)
     app = base.set(database=name, username=APP_ROLE, password=None).render_as_string(
-        hide_password=False)
-    asyncio.run(_pg_admin(
-        admin,
-        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') "
-        f"THEN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$",
-        f"CREATE DATABASE {name}",
-    ))
+        hide_password=False
+    )
+    asyncio.run(
+        _pg_admin(
+            admin,
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+            f"THEN CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END $$",
+            f"CREATE DATABASE {name}",
+        )
+    )
     try:
         migrate_database(owner, app)
         yield DatabaseUrls("postgres", owner, app)
@@ -92,10 +96,16 @@ def db_backend(database_urls: DatabaseUrls) -> str:
 @pytest.fixture
 def settings(database_urls: DatabaseUrls, tmp_path: Path) -> Settings:
     return Settings(
-        environment="test", secret_key=TEST_SECRET, data_dir=tmp_path,
-        database_url=database_urls.app, migration_database_url=database_urls.owner,
-        database_pool_size=5, log_json=True, log_level="WARNING",
-        redis_url=None, broker_url=None,
+        environment="test",
+        secret_key=TEST_SECRET,
+        data_dir=tmp_path,
+        database_url=database_urls.app,
+        migration_database_url=database_urls.owner,
+        database_pool_size=5,
+        log_json=True,
+        log_level="WARNING",
+        redis_url=None,
+        broker_url=None,
     )
 
 
@@ -153,11 +163,16 @@ class TenantHandle:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-async def login(client: httpx.AsyncClient, username: str, password: str = TEST_PASSWORD,
-                tenant: str | None = None) -> dict[str, Any]:
+async def login(
+    client: httpx.AsyncClient,
+    username: str,
+    password: str = TEST_PASSWORD,
+    tenant: str | None = None,
+) -> dict[str, Any]:
     headers = {"X-Tenant": tenant} if tenant else {}
-    response = await client.post("/api/v1/auth/login", headers=headers,
-                                 json={"username": username, "password": password})
+    response = await client.post(
+        "/api/v1/auth/login", headers=headers, json={"username": username, "password": password}
+    )
     assert response.status_code == 200, response.text
     data: dict[str, Any] = response.json()
     return data
@@ -170,31 +185,47 @@ class Factory:
         self.runtime = runtime
         self.client = client
 
-    async def tenant(self, slug: str | None = None, *, role: str = "tenant_admin",
-                     modules: list[str] | None = None) -> TenantHandle:
+    async def tenant(
+        self,
+        slug: str | None = None,
+        *,
+        role: str = "tenant_admin",
+        modules: list[str] | None = None,
+    ) -> TenantHandle:
         from lastro.core.platform import service
 
         slug = slug or f"t{uuid.uuid4().hex[:8]}"
         email = f"admin@{slug}.example"
         async with self.runtime.db.unit_of_work(platform=True) as session:
-            tenant = await service.create_tenant(session, slug=slug, name=f"Empresa {slug}",
-                                                 enabled_modules=modules or [])
+            tenant = await service.create_tenant(
+                session, slug=slug, name=f"Empresa {slug}", enabled_modules=modules or []
+            )
             tenant_id = tenant.id
         await self.user(tenant_id, email=email, role=role)
         tokens = await login(self.client, email, tenant=slug)
-        return TenantHandle(tenant_id, slug, email, tokens["access_token"],
-                            tokens["refresh_token"])
+        return TenantHandle(tenant_id, slug, email, tokens["access_token"], tokens["refresh_token"])
 
-    async def user(self, tenant_id: uuid.UUID | None, *, email: str, role: str = "operator",
-                   cpf: str | None = None, password: str = TEST_PASSWORD) -> uuid.UUID:
+    async def user(
+        self,
+        tenant_id: uuid.UUID | None,
+        *,
+        email: str,
+        role: str = "operator",
+        cpf: str | None = None,
+        password: str = TEST_PASSWORD,
+    ) -> uuid.UUID:
         from lastro.infra.database import bind_tenant
 
         async with self.runtime.db.unit_of_work(platform=True) as session:
             if tenant_id is not None:
                 bind_tenant(session, tenant_id)
             user = await self.runtime.auth.create_user(
-                session, email=email, name="Pessoa Teste", password=password,
-                role="platform_admin" if tenant_id is None else role, cpf=cpf,
+                session,
+                email=email,
+                name="Pessoa Teste",
+                password=password,
+                role="platform_admin" if tenant_id is None else role,
+                cpf=cpf,
                 platform=tenant_id is None,
             )
             return user.id

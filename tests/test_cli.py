@@ -24,10 +24,18 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return environ
 
 
-def run(env: dict[str, str], *args: str, input_: str | None = None,
-        ok: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([LASTRO, *args], env=env, capture_output=True, text=True,
-                            input=input_, timeout=120, check=False)
+def run(
+    env: dict[str, str], *args: str, input_: str | None = None, ok: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [LASTRO, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input_,
+        timeout=120,
+        check=False,
+    )
     if ok:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -45,10 +53,31 @@ def test_tenant_user_and_audit_commands(env: dict[str, str]) -> None:
     run(env, "tenant", "create", "loja-cli", "Loja CLI Ltda")
     dup = run(env, "tenant", "create", "loja-cli", "Outra", ok=False)
     assert dup.returncode == 1 and "TENANT_EXISTS" in dup.stderr
-    run(env, "user", "create", "op@loja.example", "--name", "Operadora", "--tenant", "loja-cli",
-        "--cpf", "529.982.247-25", input_="Forte@Senha123\nForte@Senha123\n")
-    weak = run(env, "user", "create", "x@loja.example", "--name", "X", "--tenant", "loja-cli",
-               input_="fraca\nfraca\n", ok=False)
+    run(
+        env,
+        "user",
+        "create",
+        "op@loja.example",
+        "--name",
+        "Operadora",
+        "--tenant",
+        "loja-cli",
+        "--cpf",
+        "529.982.247-25",
+        input_="Forte@Senha123\nForte@Senha123\n",
+    )
+    weak = run(
+        env,
+        "user",
+        "create",
+        "x@loja.example",
+        "--name",
+        "X",
+        "--tenant",
+        "loja-cli",
+        input_="fraca\nfraca\n",
+        ok=False,
+    )
     assert "WEAK_PASSWORD" in weak.stderr
     verified = run(env, "audit", "verify", "--tenant", "loja-cli")
     assert "íntegros" in verified.stdout

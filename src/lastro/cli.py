@@ -18,7 +18,8 @@ from lastro.settings import get_settings
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="Lastro: plataforma SaaS para negócios financeiros.", no_args_is_help=True,
+    help="Lastro: plataforma SaaS para negócios financeiros.",
+    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 tenant_app = typer.Typer(help="Clientes (tenants).", no_args_is_help=True)
@@ -90,8 +91,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Endereço")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Porta")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Processos")] = 1,
-    modules: Annotated[str | None, typer.Option(help="Módulos a servir, ex.: consorcio,banking")]
-    = None,
+    modules: Annotated[
+        str | None, typer.Option(help="Módulos a servir, ex.: consorcio,banking")
+    ] = None,
 ) -> None:
     """Serve a API e as páginas web."""
     from granian import Granian
@@ -113,8 +115,14 @@ def serve(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     typer.echo(f"Lastro em http://{host}:{port} ({workers} processo(s))")
     Granian(
-        "lastro.main:app_factory", factory=True, address=host, port=port, workers=workers,
-        interface=Interfaces.ASGI, log_access=False, respawn_failed_workers=True,
+        "lastro.main:app_factory",
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        log_access=False,
+        respawn_failed_workers=True,
     ).serve()
 
 
@@ -143,9 +151,11 @@ def worker(
 
 # -- tenants -------------------------------------------------------------------------------------
 
+
 @tenant_app.command("create")
 def tenant_create(
-    slug: str, name: str,
+    slug: str,
+    name: str,
     modules: Annotated[str, typer.Option(help="Módulos habilitados, separados por vírgula")] = "",
 ) -> None:
     """Cria um cliente."""
@@ -154,7 +164,9 @@ def tenant_create(
     async def go(runtime: Any) -> str:
         async with runtime.db.unit_of_work(platform=True) as session:
             tenant = await service.create_tenant(
-                session, slug=slug, name=name,
+                session,
+                slug=slug,
+                name=name,
                 enabled_modules=[m for m in modules.split(",") if m],
             )
             return str(tenant.id)
@@ -191,16 +203,19 @@ def tenant_suspend(slug: str) -> None:
 
 # -- users ---------------------------------------------------------------------------------------
 
+
 @user_app.command("create")
 def user_create(
     email: str,
     name: Annotated[str, typer.Option(help="Nome completo")],
-    tenant: Annotated[str | None, typer.Option(help="Cliente; omita para admin da plataforma")]
-    = None,
+    tenant: Annotated[
+        str | None, typer.Option(help="Cliente; omita para admin da plataforma")
+    ] = None,
     role: Annotated[str, typer.Option(help="Papel")] = "operator",
     cpf: Annotated[str | None, typer.Option(help="CPF (opcional)")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
 ) -> None:
     """Cria um usuário de cliente ou um administrador da plataforma."""
     import pyotp
@@ -217,8 +232,13 @@ def user_create(
                 found = await service.get_active_by_slug(session, tenant or "")
                 bind_tenant(session, found.id)
             user = await runtime.auth.create_user(
-                session, email=email, name=name, password=password,
-                role="platform_admin" if platform else role, cpf=cpf, platform=platform,
+                session,
+                email=email,
+                name=name,
+                password=password,
+                role="platform_admin" if platform else role,
+                cpf=cpf,
+                platform=platform,
                 totp_secret=totp,
             )
             return str(user.id)
@@ -241,6 +261,7 @@ def _guard(factory: Callable[[Any], Awaitable[T]]) -> T:
 
 # -- audit ---------------------------------------------------------------------------------------
 
+
 @audit_app.command("verify")
 def audit_verify(tenant: Annotated[str, typer.Option(help="Identificador do cliente")]) -> None:
     """Verifica a cadeia de hashes do log de auditoria de um cliente."""
@@ -256,8 +277,9 @@ def audit_verify(tenant: Annotated[str, typer.Option(help="Identificador do clie
 
     result = _run(go)
     if result.ok:
-        typer.secho(f"OK: {result.records} registros íntegros para '{tenant}'.",
-                    fg=typer.colors.GREEN)
+        typer.secho(
+            f"OK: {result.records} registros íntegros para '{tenant}'.", fg=typer.colors.GREEN
+        )
         return
     for problem in result.problems:
         typer.secho(problem, fg=typer.colors.RED, err=True)
@@ -265,6 +287,7 @@ def audit_verify(tenant: Annotated[str, typer.Option(help="Identificador do clie
 
 
 # -- br ------------------------------------------------------------------------------------------
+
 
 @br_app.command("inspect")
 def br_inspect(

@@ -63,14 +63,16 @@ def load_modules(names: Sequence[str] | None = None) -> list[ModuleSpec]:
     return specs
 
 
-def build_runtime(settings: Settings | None = None,
-                  modules: Sequence[ModuleSpec] | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings | None = None, modules: Sequence[ModuleSpec] | None = None
+) -> Runtime:
     settings = settings or get_settings()
     install_tenancy_guard()
     install_audit_hooks()
     specs = list(modules) if modules is not None else load_modules(settings.enabled_modules)
-    db = Database(settings.database_url, pool_size=settings.database_pool_size,
-                  echo=settings.database_echo)
+    db = Database(
+        settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
+    )
     bus = build_bus(settings.broker_url)
     registry = JobRegistry()
     for spec in specs:
@@ -85,11 +87,19 @@ def build_runtime(settings: Settings | None = None,
     relay = OutboxRelay(db, bus)
     relay.install_commit_hook()
     return Runtime(
-        settings=settings, db=db, cache=build_cache(settings.redis_url),
+        settings=settings,
+        db=db,
+        cache=build_cache(settings.redis_url),
         locks=build_lock_manager(settings.redis_url),
-        rate_limiter=build_rate_limiter(settings.redis_url), bus=bus, relay=relay,
-        dispatcher=dispatcher, job_registry=registry, jobs=JobQueue(bus, registry),
-        auth=AuthService(settings), modules=specs, core_schedules=core_schedules,
+        rate_limiter=build_rate_limiter(settings.redis_url),
+        bus=bus,
+        relay=relay,
+        dispatcher=dispatcher,
+        job_registry=registry,
+        jobs=JobQueue(bus, registry),
+        auth=AuthService(settings),
+        modules=specs,
+        core_schedules=core_schedules,
     )
 
 
@@ -98,8 +108,14 @@ def _register_core_jobs(registry: JobRegistry, db: Database) -> list[Schedule]:
         await idempotency.purge_expired(db)
 
     registry.register("core.idempotency.purge", purge_idempotency_keys)
-    return [Schedule(name="core.idempotency.purge", cron="17 3 * * *",
-                     job="core.idempotency.purge", payload={})]
+    return [
+        Schedule(
+            name="core.idempotency.purge",
+            cron="17 3 * * *",
+            job="core.idempotency.purge",
+            payload={},
+        )
+    ]
 
 
 async def start_background(runtime: Runtime, *, consumers: bool) -> None:
@@ -119,9 +135,13 @@ async def stop_background(runtime: Runtime) -> None:
     await runtime.db.dispose()
 
 
-def create_app(settings: Settings | None = None,
-               modules: Sequence[ModuleSpec] | None = None,
-               *, background: bool = True, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    modules: Sequence[ModuleSpec] | None = None,
+    *,
+    background: bool = True,
+    runtime: Runtime | None = None,
+) -> FastAPI:
     """The ASGI app. Pass ``runtime`` to share one (tests, embedded tools) instead of building."""
     settings = runtime.settings if runtime is not None else settings or get_settings()
     problems = settings.production_problems()
@@ -142,9 +162,13 @@ def create_app(settings: Settings | None = None,
             await stop_background(runtime)
 
     app = FastAPI(
-        title="Lastro API", version="1", lifespan=lifespan,
+        title="Lastro API",
+        version="1",
+        lifespan=lifespan,
         description="Plataforma Lastro: núcleo SaaS e módulos de negócio.",
-        docs_url="/docs", openapi_url="/openapi.json", redoc_url=None,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
     )
     app.router.route_class = LastroRoute
     app.state.runtime = runtime

@@ -29,8 +29,13 @@ async def run_worker(stop: asyncio.Event | None = None) -> None:
     schedules = [s for spec in runtime.modules for s in spec.schedules]
     schedules.extend(runtime.core_schedules)
     scheduler = Scheduler(runtime.jobs, schedules, cache=runtime.cache)
-    log.info("worker started", extra={"modules": [m.name for m in runtime.modules],
-                                      "schedules": [s.name for s in schedules]})
+    log.info(
+        "worker started",
+        extra={
+            "modules": [m.name for m in runtime.modules],
+            "schedules": [s.name for s in schedules],
+        },
+    )
     try:
         await scheduler.run(stop)
     finally:

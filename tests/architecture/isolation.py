@@ -50,8 +50,10 @@ def api_routes(app: FastAPI) -> list[tuple[str, list[str]]]:
 def _routes(case: IsolationCase) -> list[tuple[str, list[str]]]:
     exempt = set(case.exempt_paths)
     return [
-        (path, methods) for path, methods in api_routes(case.app)
-        if path.startswith(case.only_prefixes) and path not in exempt
+        (path, methods)
+        for path, methods in api_routes(case.app)
+        if path.startswith(case.only_prefixes)
+        and path not in exempt
         and not path.startswith(case.exempt_prefixes)
     ]
 
@@ -67,8 +69,7 @@ async def walk(case: IsolationCase) -> IsolationReport:
                 report.checked.append(f"GET {path}")
                 leaked = [i for i in secret_ids if i in r.text]
                 if r.status_code >= 500 or leaked:
-                    report.failures.append(
-                        f"GET {path} → {r.status_code}, vazou {leaked}")
+                    report.failures.append(f"GET {path} → {r.status_code}, vazou {leaked}")
             continue
         missing = [p for p in params if p not in case.resources]
         if missing:
@@ -77,17 +78,20 @@ async def walk(case: IsolationCase) -> IsolationReport:
         url = _PARAM.sub(lambda m: case.resources[m.group(1)], path)
         for method in methods:
             body = case.bodies.get((method, path), {} if method != "GET" else None)
-            r = await case.client.request(method, url, headers=case.intruder_headers,
-                                          json=body)
+            r = await case.client.request(method, url, headers=case.intruder_headers, json=body)
             report.checked.append(f"{method} {path}")
             if r.status_code != 404:
-                report.failures.append(f"{method} {url} como outro cliente → {r.status_code}"
-                                       f" (esperado 404): {r.text[:200]}")
+                report.failures.append(
+                    f"{method} {url} como outro cliente → {r.status_code}"
+                    f" (esperado 404): {r.text[:200]}"
+                )
         if "GET" in methods:
             r = await case.client.get(url, headers=case.owner_headers)
             if r.status_code != 200:
-                report.failures.append(f"GET {url} pelo dono → {r.status_code}: recurso de "
-                                       "teste inválido, a verificação não prova nada")
+                report.failures.append(
+                    f"GET {url} pelo dono → {r.status_code}: recurso de "
+                    "teste inválido, a verificação não prova nada"
+                )
     return report
 
 

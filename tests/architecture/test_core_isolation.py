@@ -13,10 +13,15 @@ async def test_core_routes_isolate_tenants(client: httpx.AsyncClient, factory: F
     b = await factory.tenant()
     user_a = await factory.user(a.id, email="alvo@a.example")
     app = client._transport.app  # type: ignore[attr-defined]
-    report = await assert_tenant_isolation(IsolationCase(
-        app=app, client=client, owner_headers=a.headers, intruder_headers=b.headers,
-        resources={"user_id": str(user_a)},
-    ))
+    report = await assert_tenant_isolation(
+        IsolationCase(
+            app=app,
+            client=client,
+            owner_headers=a.headers,
+            intruder_headers=b.headers,
+            resources={"user_id": str(user_a)},
+        )
+    )
     assert "DELETE /api/v1/users/{user_id}" in report.checked
     # A's user is untouched after B's PATCH and DELETE attempts
     r = await client.get(f"/api/v1/users/{user_a}", headers=a.headers)

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from lastro.core.runtime import Runtime
 from lastro.kit.orm import TenantScoped
 from lastro.models import metadata
-from lastro.core.runtime import Runtime
 from tests.architecture.isolation import _PARAM, api_routes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +24,15 @@ ANY_ID = "0191d9a0-0000-7000-8000-000000000000"
 def _tenant_tables() -> list[str]:
     from lastro.kit.orm import Base
 
-    return sorted({m.local_table.name for m in Base.registry.mappers
-                   if issubclass(m.class_, TenantScoped) and m.local_table.name in metadata.tables
-                   and not m.local_table.name.startswith("test_")})
+    return sorted(
+        {
+            m.local_table.name
+            for m in Base.registry.mappers
+            if issubclass(m.class_, TenantScoped)
+            and m.local_table.name in metadata.tables
+            and not m.local_table.name.startswith("test_")
+        }
+    )
 
 
 def test_import_boundaries() -> None:
@@ -40,7 +46,7 @@ def test_tenant_tables_lead_keys_with_tenant_id() -> None:
     assert "users" in tables
     for name in tables:
         table = metadata.tables[name]
-        assert list(table.primary_key.columns)[0].name == "tenant_id", name
+        assert next(iter(table.primary_key.columns)).name == "tenant_id", name
         for fk in table.foreign_key_constraints:
             if fk.referred_table.name == "tenants":
                 continue
@@ -61,19 +67,25 @@ async def test_every_api_route_requires_authentication(client: httpx.AsyncClient
     assert len(checked) >= 5
 
 
-async def test_row_level_security_on_every_tenant_table(runtime: Runtime,
-                                                         db_backend: str) -> None:
+async def test_row_level_security_on_every_tenant_table(runtime: Runtime, db_backend: str) -> None:
     if db_backend != "postgres":
         pytest.skip("row-level security is a PostgreSQL feature")
     async with runtime.db.engine.connect() as conn:
-        rows = (await conn.execute(text(
-            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-            "EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
-            "FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"
-        ))).all()
-        super_or_bypass = (await conn.execute(text(
-            "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        ))).scalar()
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                    "EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid) "
+                    "FROM pg_class c WHERE c.relkind = 'r'"
+                    " AND c.relnamespace = 'public'::regnamespace"
+                )
+            )
+        ).all()
+        super_or_bypass = (
+            await conn.execute(
+                text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            )
+        ).scalar()
     secured = {name: (rls and force and policy) for name, rls, force, policy in rows}
     for table in _tenant_tables():
         assert secured.get(table), f"{table} lacks forced row-level security with a policy"

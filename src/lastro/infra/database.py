@@ -31,7 +31,8 @@ READONLY_OPTION = "lastro_readonly"
 _PUSHED_KEY = "_pg_context_pushed"
 
 _SET_PG_CONTEXT = text(
-    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.bypass_tenancy', :bypass, true)"
+    "SELECT set_config('app.tenant_id', :tenant, true),"
+    " set_config('app.bypass_tenancy', :bypass, true)"
 )
 
 
@@ -174,16 +175,19 @@ class Database:
     async def unit_of_work(
         self, *, tenant_id: uuid.UUID | None = None, platform: bool = False
     ) -> AsyncIterator[AsyncSession]:
-        """A transaction for workers and CLI commands: committed on success, rolled back on error."""
-        async with self.session(tenant_id=tenant_id, platform=platform) as session:
-            async with session.begin():
-                yield session
+        """A transaction for workers and CLI commands: committed on success, rolled back on
+        error."""
+        async with (
+            self.session(tenant_id=tenant_id, platform=platform) as session,
+            session.begin(),
+        ):
+            yield session
 
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - readiness reports any failure as "not ready"
+        except Exception:
             return False
         return True
 

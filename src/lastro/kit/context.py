@@ -19,7 +19,10 @@ class RequestContext:
     actor_label: str | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("lastro_request_context", default=RequestContext())
+_current: ContextVar[RequestContext] = ContextVar(
+    "lastro_request_context",
+    default=RequestContext(),  # noqa: B039 - a frozen dataclass, never mutated
+)
 
 
 def current_context() -> RequestContext:

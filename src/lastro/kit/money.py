@@ -9,7 +9,7 @@ CENT = Decimal("0.01")
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
     """Convert without ever passing through float; floats are refused outright."""
-    if isinstance(value, float):  # type: ignore[unreachable]
+    if isinstance(value, float):
         raise TypeError("money must never be a float")
     try:
         result = Decimal(value)

@@ -39,8 +39,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use timezone-aware UTC")
-        return ensure_utc(value) if dialect.name != "sqlite" else ensure_utc(value).replace(
-            tzinfo=None
+        return (
+            ensure_utc(value)
+            if dialect.name != "sqlite"
+            else ensure_utc(value).replace(tzinfo=None)
         )
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-
 from sqlalchemy import Uuid, bindparam, select, text
 
 from lastro.core.audit.models import AuditRecord
@@ -28,12 +27,15 @@ async def _raw(runtime: Runtime, sql: str, **params: object) -> None:
         await session.execute(stmt, params)
 
 
-async def test_records_carry_actor_request_and_client(client: httpx.AsyncClient,
-                                                      factory: Factory) -> None:
+async def test_records_carry_actor_request_and_client(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
     tenant = await factory.tenant()
-    await client.post("/api/v1/auth/logout", headers={**tenant.headers, "X-Request-Id": "req-42",
-                                                      "User-Agent": "teste/1.0"},
-                      json={"refresh_token": tenant.refresh_token})
+    await client.post(
+        "/api/v1/auth/logout",
+        headers={**tenant.headers, "X-Request-Id": "req-42", "User-Agent": "teste/1.0"},
+        json={"refresh_token": tenant.refresh_token},
+    )
     body = (await client.get("/api/v1/audit", headers=tenant.headers)).json()
     newest = body["items"][0]
     assert newest["action"] == "auth.logout"
@@ -45,15 +47,19 @@ async def test_records_carry_actor_request_and_client(client: httpx.AsyncClient,
     assert seqs == sorted(seqs, reverse=True)
 
 
-async def test_audit_pagination_by_page_and_cursor(client: httpx.AsyncClient,
-                                                   factory: Factory) -> None:
+async def test_audit_pagination_by_page_and_cursor(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
     tenant = await factory.tenant()
     for i in range(4):
         await factory.user(tenant.id, email=f"u{i}@x.example")
     first = (await client.get("/api/v1/audit?limit=2", headers=tenant.headers)).json()
     assert first["total"] >= 6 and len(first["items"]) == 2
-    second = (await client.get(f"/api/v1/audit?limit=2&cursor={first['next_cursor']}",
-                               headers=tenant.headers)).json()
+    second = (
+        await client.get(
+            f"/api/v1/audit?limit=2&cursor={first['next_cursor']}", headers=tenant.headers
+        )
+    ).json()
     page2 = (await client.get("/api/v1/audit?limit=2&page=2", headers=tenant.headers)).json()
     assert [i["seq"] for i in second["items"]] == [i["seq"] for i in page2["items"]]
     bad = await client.get("/api/v1/audit?cursor=@@@", headers=tenant.headers)
@@ -73,17 +79,27 @@ async def test_chain_verifies_and_detects_tampering(runtime: Runtime, factory: F
     assert await _verify(runtime, tenant.id) == []
 
     async with runtime.db.unit_of_work(platform=True) as session:
-        records = list((await session.scalars(
-            select(AuditRecord).where(AuditRecord.tenant_id == tenant.id)
-            .order_by(AuditRecord.seq))).all())
+        records = list(
+            (
+                await session.scalars(
+                    select(AuditRecord)
+                    .where(AuditRecord.tenant_id == tenant.id)
+                    .order_by(AuditRecord.seq)
+                )
+            ).all()
+        )
     assert len(records) >= 7
     target = records[3]
 
     # altered
     await _raw(runtime, "UPDATE audit_records SET action = 'x' WHERE id = :id", id=target.id)
     assert any("alterado" in p for p in await _verify(runtime, tenant.id))
-    await _raw(runtime, "UPDATE audit_records SET action = :a WHERE id = :id",
-               a=target.action, id=target.id)
+    await _raw(
+        runtime,
+        "UPDATE audit_records SET action = :a WHERE id = :id",
+        a=target.action,
+        id=target.id,
+    )
     assert await _verify(runtime, tenant.id) == []
 
     # reordered: swap two sequence numbers
@@ -101,8 +117,12 @@ async def test_chain_verifies_and_detects_tampering(runtime: Runtime, factory: F
     await _raw(runtime, "DELETE FROM audit_records WHERE id = :id", id=target.id)
     assert await _verify(runtime, tenant.id) != []
     last = records[-1]
-    await _raw(runtime, "DELETE FROM audit_records WHERE tenant_id = :t AND seq >= :s",
-               t=tenant.id, s=target.seq)
+    await _raw(
+        runtime,
+        "DELETE FROM audit_records WHERE tenant_id = :t AND seq >= :s",
+        t=tenant.id,
+        s=target.seq,
+    )
     problems = await _verify(runtime, tenant.id)
     assert any("cabeça" in p for p in problems), problems
     assert last.seq > target.seq

@@ -79,8 +79,9 @@ async def get_note(note_id: uuid.UUID, _p: TenantPrincipal, session: SessionDep)
 
 
 @router.patch("/{note_id}", response_model=NoteOut, dependencies=[require("notes.write")])
-async def update_note(note_id: uuid.UUID, body: NoteIn, _p: TenantPrincipal,
-                      session: SessionDep) -> NoteOut:
+async def update_note(
+    note_id: uuid.UUID, body: NoteIn, _p: TenantPrincipal, session: SessionDep
+) -> NoteOut:
     note = await _get(session, note_id)
     note.text = body.text
     return NoteOut.model_validate(note)
@@ -140,8 +141,14 @@ module = ModuleSpec(
     permissions={"tenant_admin": ["notes.read", "notes.write"], "operator": ["notes.read"]},
     event_handlers=(EventSubscription("notes.count", ("notes.note.created",), on_note_created),),
     jobs={"notes.cleanup": cleanup},
-    schedules=(Schedule(name="notes.nightly", cron="0 3 * * *", job="notes.cleanup",
-                        payload={"older_than_days": 30}),),
+    schedules=(
+        Schedule(
+            name="notes.nightly",
+            cron="0 3 * * *",
+            job="notes.cleanup",
+            payload={"older_than_days": 30},
+        ),
+    ),
     demo=demo,
     usage_meters={"notes": meter_notes},
     home_path="/notes",

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from migrations.helpers import _POLICY
 from sqlalchemy import text
 
 from lastro.core.demo import load_demo
 from lastro.core.runtime import Runtime
 from lastro.main import build_runtime, create_app, load_modules, start_background
 from lastro.settings import Settings
-from migrations.helpers import _POLICY
 from tests.architecture.isolation import IsolationCase, assert_tenant_isolation
 from tests.conftest import APP_ROLE, DatabaseUrls, Factory, truncate_all
 from tests.core.modules import notes_module
@@ -36,8 +36,7 @@ async def _create_notes_table(owner_url: str) -> None:
 
 
 @pytest.fixture
-async def notes_runtime(settings: Settings,
-                        database_urls: DatabaseUrls) -> AsyncIterator[Runtime]:
+async def notes_runtime(settings: Settings, database_urls: DatabaseUrls) -> AsyncIterator[Runtime]:
     from lastro.core.platform.service import tenant_cache
     from lastro.main import stop_background
 
@@ -54,8 +53,9 @@ async def notes_runtime(settings: Settings,
 @pytest.fixture
 async def notes_client(notes_runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime=notes_runtime, background=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as c:
         yield c
 
 
@@ -64,8 +64,9 @@ def notes_factory(notes_runtime: Runtime, notes_client: httpx.AsyncClient) -> Fa
     return Factory(notes_runtime, notes_client)
 
 
-async def test_routes_permissions_and_tenant_isolation(notes_client: httpx.AsyncClient,
-                                                       notes_factory: Factory) -> None:
+async def test_routes_permissions_and_tenant_isolation(
+    notes_client: httpx.AsyncClient, notes_factory: Factory
+) -> None:
     a = await notes_factory.tenant(modules=["notes"])
     b = await notes_factory.tenant(modules=["notes"])
     r = await notes_client.post("/api/v1/notes", headers=a.headers, json={"text": "segredo"})
@@ -74,12 +75,19 @@ async def test_routes_permissions_and_tenant_isolation(notes_client: httpx.Async
     assert (await notes_client.get("/api/v1/notes", headers=b.headers)).json() == []
 
     app = notes_client._transport.app  # type: ignore[attr-defined]
-    report = await assert_tenant_isolation(IsolationCase(
-        app=app, client=notes_client, owner_headers=a.headers, intruder_headers=b.headers,
-        resources={"note_id": note_id,
-                   "user_id": str(await notes_factory.user(a.id, email="u@a.example"))},
-        bodies={("PATCH", "/api/v1/notes/{note_id}"): {"text": "invadido"}},
-    ))
+    report = await assert_tenant_isolation(
+        IsolationCase(
+            app=app,
+            client=notes_client,
+            owner_headers=a.headers,
+            intruder_headers=b.headers,
+            resources={
+                "note_id": note_id,
+                "user_id": str(await notes_factory.user(a.id, email="u@a.example")),
+            },
+            bodies={("PATCH", "/api/v1/notes/{note_id}"): {"text": "invadido"}},
+        )
+    )
     assert "PATCH /api/v1/notes/{note_id}" in report.checked
     r = await notes_client.get(f"/api/v1/notes/{note_id}", headers=a.headers)
     assert r.json()["text"] == "segredo"
@@ -90,9 +98,9 @@ async def test_routes_permissions_and_tenant_isolation(notes_client: httpx.Async
     assert r.status_code == 403 and r.json()["code"] == "PERMISSION_DENIED"
 
 
-async def test_events_flow_through_outbox_once(notes_runtime: Runtime,
-                                               notes_client: httpx.AsyncClient,
-                                               notes_factory: Factory) -> None:
+async def test_events_flow_through_outbox_once(
+    notes_runtime: Runtime, notes_client: httpx.AsyncClient, notes_factory: Factory
+) -> None:
     tenant = await notes_factory.tenant(modules=["notes"])
     notes_module.HANDLED.clear()
     await start_background(notes_runtime, consumers=True)
@@ -121,14 +129,18 @@ async def test_events_flow_through_outbox_once(notes_runtime: Runtime,
         payload = outbox.payload
     sub = notes_runtime.dispatcher.subscriptions[0]
     applied = await notes_runtime.dispatcher.handle(
-        sub, Message(id=str(event_id), topic="notes.note.created", body=orjson.dumps(payload),
-                     headers={}))
+        sub,
+        Message(
+            id=str(event_id), topic="notes.note.created", body=orjson.dumps(payload), headers={}
+        ),
+    )
     assert applied is False
     assert len(notes_module.HANDLED) == 1
 
 
-async def test_jobs_schedules_demo_and_meters(notes_runtime: Runtime,
-                                              notes_client: httpx.AsyncClient) -> None:
+async def test_jobs_schedules_demo_and_meters(
+    notes_runtime: Runtime, notes_client: httpx.AsyncClient
+) -> None:
     assert "notes.cleanup" in notes_runtime.job_registry
     lines = await load_demo(notes_runtime)
     assert any("admin@demo.example" in line for line in lines)
@@ -143,9 +155,15 @@ async def test_jobs_schedules_demo_and_meters(notes_runtime: Runtime,
     # the home page of a tenant lists its enabled modules
     login = await notes_client.get("/login")
     csrf = login.cookies["lastro_csrf"]
-    r = await notes_client.post("/login", data={"tenant": "demo",
-                                                "username": "admin@demo.example",
-                                                "password": "Demo@12345", "csrf": csrf})
+    r = await notes_client.post(
+        "/login",
+        data={
+            "tenant": "demo",
+            "username": "admin@demo.example",
+            "password": "Demo@12345",
+            "csrf": csrf,
+        },
+    )
     assert r.status_code == 303, r.text
     home = await notes_client.get("/")
     assert "Notas" in home.text and 'href="/notes"' in home.text

@@ -34,8 +34,9 @@ async def test_unbound_session_fails_closed(runtime: Runtime, factory: Factory) 
             await session.scalars(select(User))
 
 
-async def test_inserts_are_stamped_and_cross_tenant_writes_refused(runtime: Runtime,
-                                                                   factory: Factory) -> None:
+async def test_inserts_are_stamped_and_cross_tenant_writes_refused(
+    runtime: Runtime, factory: Factory
+) -> None:
     a = await factory.tenant()
     b = await factory.tenant()
     async with runtime.db.unit_of_work(tenant_id=a.id) as session:
@@ -44,8 +45,7 @@ async def test_inserts_are_stamped_and_cross_tenant_writes_refused(runtime: Runt
         await session.flush()
         assert user.tenant_id == a.id
     async with runtime.db.session(tenant_id=a.id) as session:
-        session.add(User(tenant_id=b.id, email="intruso@b.example", name="I",
-                         password_hash="x"))
+        session.add(User(tenant_id=b.id, email="intruso@b.example", name="I", password_hash="x"))
         with pytest.raises(CrossTenantWrite):
             await session.flush()
 
@@ -61,26 +61,29 @@ async def test_bulk_update_is_filtered(runtime: Runtime, factory: Factory) -> No
         assert await session.scalar(select(User.name)) == "Pessoa Teste"
 
 
-async def test_row_level_security_on_postgres(runtime: Runtime, factory: Factory,
-                                              db_backend: str) -> None:
+async def test_row_level_security_on_postgres(
+    runtime: Runtime, factory: Factory, db_backend: str
+) -> None:
     if db_backend != "postgres":
         pytest.skip("row-level security is a PostgreSQL feature")
     a = await factory.tenant()
     b = await factory.tenant()
     # raw SQL, past the ORM guard: the database itself still filters by app.tenant_id
     async with runtime.db.engine.connect() as conn:
-        await conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
-                           {"t": str(a.id)})
+        await conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(a.id)})
         rows = (await conn.execute(text("SELECT tenant_id FROM users"))).scalars().all()
         assert set(rows) == {a.id}
         await conn.rollback()
         none = (await conn.execute(text("SELECT count(*) FROM users"))).scalar()
         assert none == 0
-        await conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"),
-                           {"t": str(a.id)})
+        await conn.execute(text("SELECT set_config('app.tenant_id', :t, true)"), {"t": str(a.id)})
         with pytest.raises(Exception, match="row-level security"):
             await conn.execute(
-                text("INSERT INTO users (tenant_id, id, role, email, name, password_hash, "
-                     "is_active, failed_logins, created_at, updated_at) VALUES "
-                     "(:t, gen_random_uuid(), 'operator', 'x@y.z', 'x', 'x', true, 0, now(), "
-                     "now())"), {"t": str(b.id)})
+                text(
+                    "INSERT INTO users (tenant_id, id, role, email, name, password_hash, "
+                    "is_active, failed_logins, created_at, updated_at) VALUES "
+                    "(:t, gen_random_uuid(), 'operator', 'x@y.z', 'x', 'x', true, 0, now(), "
+                    "now())"
+                ),
+                {"t": str(b.id)},
+            )

@@ -18,9 +18,12 @@ async def test_same_key_same_body_replays(client: httpx.AsyncClient, factory: Fa
     headers = {**tenant.headers, "Idempotency-Key": "k-1"}
     first = await client.post("/api/v1/users", headers=headers, json=_user("f@x.example"))
     assert first.status_code == 201
-    again = await client.post("/api/v1/users", headers=headers,
-                              content=b'{"role": "operator", "password": "Segura@12345", '
-                                      b'"name": "Fulana",   "email": "f@x.example"}')
+    again = await client.post(
+        "/api/v1/users",
+        headers=headers,
+        content=b'{"role": "operator", "password": "Segura@12345", '
+        b'"name": "Fulana",   "email": "f@x.example"}',
+    )
     assert again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
@@ -28,12 +31,12 @@ async def test_same_key_same_body_replays(client: httpx.AsyncClient, factory: Fa
     assert users["total"] == 2
 
 
-async def test_same_key_other_body_is_refused(client: httpx.AsyncClient,
-                                              factory: Factory) -> None:
+async def test_same_key_other_body_is_refused(client: httpx.AsyncClient, factory: Factory) -> None:
     tenant = await factory.tenant()
     headers = {**tenant.headers, "Idempotency-Key": "k-2"}
-    assert (await client.post("/api/v1/users", headers=headers,
-                              json=_user("a@x.example"))).status_code == 201
+    assert (
+        await client.post("/api/v1/users", headers=headers, json=_user("a@x.example"))
+    ).status_code == 201
     r = await client.post("/api/v1/users", headers=headers, json=_user("b@x.example"))
     assert r.status_code == 422 and r.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
 
@@ -42,14 +45,18 @@ async def test_keys_are_scoped_per_tenant(client: httpx.AsyncClient, factory: Fa
     a = await factory.tenant()
     b = await factory.tenant()
     for t in (a, b):
-        r = await client.post("/api/v1/users", headers={**t.headers, "Idempotency-Key": "same"},
-                              json=_user("c@x.example"))
+        r = await client.post(
+            "/api/v1/users",
+            headers={**t.headers, "Idempotency-Key": "same"},
+            json=_user("c@x.example"),
+        )
         assert r.status_code == 201
         assert "idempotent-replayed" not in r.headers
 
 
-async def test_failed_validation_is_replayed_not_rerun(client: httpx.AsyncClient,
-                                                       factory: Factory) -> None:
+async def test_failed_validation_is_replayed_not_rerun(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
     tenant = await factory.tenant()
     headers = {**tenant.headers, "Idempotency-Key": "k-3"}
     body = {**_user("d@x.example"), "password": "fraca"}
@@ -62,10 +69,12 @@ async def test_failed_validation_is_replayed_not_rerun(client: httpx.AsyncClient
 async def test_racing_duplicates_create_once(client: httpx.AsyncClient, factory: Factory) -> None:
     tenant = await factory.tenant()
     headers = {**tenant.headers, "Idempotency-Key": "race"}
-    results = await asyncio.gather(*[
-        client.post("/api/v1/users", headers=headers, json=_user("r@x.example"))
-        for _ in range(5)
-    ])
+    results = await asyncio.gather(
+        *[
+            client.post("/api/v1/users", headers=headers, json=_user("r@x.example"))
+            for _ in range(5)
+        ]
+    )
     codes = sorted(r.status_code for r in results)
     assert set(codes) <= {201, 409}, [r.text for r in results]
     assert 201 in codes

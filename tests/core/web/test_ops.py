@@ -27,8 +27,9 @@ async def test_ready_fails_when_database_is_unreachable(runtime: Runtime) -> Non
     runtime.db = broken
     try:
         app = create_app(runtime=runtime, background=False)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url="http://t") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
             r = await c.get("/ready")
         assert r.status_code == 503
         assert r.json()["checks"]["database"] == "fail"

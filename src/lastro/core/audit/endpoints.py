@@ -37,8 +37,12 @@ class AuditRead(ReadModel):
     hash: str
 
 
-@router.get("/audit", response_model=Page[AuditRead], dependencies=[require("audit.read")],
-            summary="Registros de auditoria do cliente")
+@router.get(
+    "/audit",
+    response_model=Page[AuditRead],
+    dependencies=[require("audit.read")],
+    summary="Registros de auditoria do cliente",
+)
 async def list_audit(
     _principal: TenantPrincipal,
     session: SessionDep,
@@ -58,21 +62,28 @@ async def list_audit(
         if not values or not values[0].isdigit():
             raise ValidationFailed("Cursor inválido.", code="INVALID_CURSOR")
         rows = await session.scalars(
-            stmt.where(AuditRecord.seq < int(values[0])).order_by(AuditRecord.seq.desc())
+            stmt.where(AuditRecord.seq < int(values[0]))
+            .order_by(AuditRecord.seq.desc())
             .limit(limit + 1)
         )
         items = list(rows.all())
         more = len(items) > limit
         items = items[:limit]
-        return Page(items=[AuditRead.model_validate(r) for r in items], limit=limit,
-                    next_cursor=encode_cursor([str(items[-1].seq)]) if more and items else None)
+        return Page(
+            items=[AuditRead.model_validate(r) for r in items],
+            limit=limit,
+            next_cursor=encode_cursor([str(items[-1].seq)]) if more and items else None,
+        )
     total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     rows = await session.scalars(
         stmt.order_by(AuditRecord.seq.desc()).offset((page - 1) * limit).limit(limit)
     )
     items = list(rows.all())
-    next_cursor = (
-        encode_cursor([str(items[-1].seq)]) if items and page * limit < total else None
+    next_cursor = encode_cursor([str(items[-1].seq)]) if items and page * limit < total else None
+    return Page(
+        items=[AuditRead.model_validate(r) for r in items],
+        total=total,
+        page=page,
+        limit=limit,
+        next_cursor=next_cursor,
     )
-    return Page(items=[AuditRead.model_validate(r) for r in items], total=total, page=page,
-                limit=limit, next_cursor=next_cursor)

@@ -30,8 +30,21 @@ GENESIS = "0" * 64
 PENDING_KEY = "audit_pending"
 
 _HASHED_FIELDS = (
-    "tenant_id", "id", "seq", "occurred_at", "actor_kind", "actor_id", "actor_label", "action",
-    "resource_type", "resource_id", "before", "after", "ip", "user_agent", "request_id",
+    "tenant_id",
+    "id",
+    "seq",
+    "occurred_at",
+    "actor_kind",
+    "actor_id",
+    "actor_label",
+    "action",
+    "resource_type",
+    "resource_id",
+    "before",
+    "after",
+    "ip",
+    "user_agent",
+    "request_id",
     "prev_hash",
 )
 
@@ -179,7 +192,9 @@ async def verify_chain(session: AsyncSession, tenant_id: uuid.UUID) -> VerifyRes
     async for rec in _iter_chain(session, tenant_id):
         result.records += 1
         if rec.seq != expected_seq:
-            result.problems.append(f"registro {rec.id}: sequência {rec.seq}, esperada {expected_seq}")
+            result.problems.append(
+                f"registro {rec.id}: sequência {rec.seq}, esperada {expected_seq}"
+            )
         if rec.prev_hash != prev:
             result.problems.append(f"registro seq {rec.seq}: encadeamento quebrado (prev_hash)")
         row = {name: getattr(rec, name) for name in _HASHED_FIELDS}

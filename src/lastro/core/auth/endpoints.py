@@ -23,35 +23,43 @@ router = APIRouter(prefix="/api/v1", route_class=LastroRoute, tags=["auth"])
 
 
 def _client(request: Request) -> tuple[str | None, str | None]:
-    return (request.client.host if request.client else None,
-            request.headers.get("user-agent"))
+    return (request.client.host if request.client else None, request.headers.get("user-agent"))
 
 
 @router.post("/auth/login", response_model=TokenResponse, summary="Entrar com CPF ou e-mail")
-async def login(body: LoginRequest, request: Request, runtime: RuntimeDep,
-                session: SessionDep) -> TokenResponse:
+async def login(
+    body: LoginRequest, request: Request, runtime: RuntimeDep, session: SessionDep
+) -> TokenResponse:
     ip, ua = _client(request)
     pair = await runtime.auth.login(
-        session, tenant_slug=requested_tenant_slug(request, runtime.settings.base_domain),
-        username=body.username, password=body.password, totp_code=body.totp, ip=ip,
+        session,
+        tenant_slug=requested_tenant_slug(request, runtime.settings.base_domain),
+        username=body.username,
+        password=body.password,
+        totp_code=body.totp,
+        ip=ip,
         user_agent=ua,
     )
-    return TokenResponse(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                         expires_in=pair.expires_in)
+    return TokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
 
 
 @router.post("/auth/refresh", response_model=TokenResponse, summary="Renovar tokens")
-async def refresh(body: RefreshRequest, request: Request, runtime: RuntimeDep,
-                  session: SessionDep) -> TokenResponse:
+async def refresh(
+    body: RefreshRequest, request: Request, runtime: RuntimeDep, session: SessionDep
+) -> TokenResponse:
     ip, ua = _client(request)
     pair = await runtime.auth.refresh(session, body.refresh_token, ip=ip, user_agent=ua)
-    return TokenResponse(access_token=pair.access_token, refresh_token=pair.refresh_token,
-                         expires_in=pair.expires_in)
+    return TokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in
+    )
 
 
 @router.post("/auth/logout", status_code=204, summary="Encerrar a sessão")
-async def logout(body: LogoutRequest, runtime: RuntimeDep, session: SessionDep,
-                 _principal: PrincipalDep) -> Response:
+async def logout(
+    body: LogoutRequest, runtime: RuntimeDep, session: SessionDep, _principal: PrincipalDep
+) -> Response:
     await runtime.auth.logout(session, body.refresh_token)
     return Response(status_code=204)
 
@@ -70,5 +78,8 @@ async def me(principal: PrincipalDep, session: SessionDep) -> MeResponse:
         user = await session.get(PlatformUser, principal.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("Usuário inativo ou inexistente.", code="INVALID_TOKEN")
-    return MeResponse(user=UserRead.model_validate(user), tenant=tenant_ref,
-                      permissions=sorted(principal.permissions))
+    return MeResponse(
+        user=UserRead.model_validate(user),
+        tenant=tenant_ref,
+        permissions=sorted(principal.permissions),
+    )

@@ -9,14 +9,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 ROLES: tuple[str, ...] = (
-    "platform_admin", "tenant_admin", "manager", "operator", "agent", "customer",
+    "platform_admin",
+    "tenant_admin",
+    "manager",
+    "operator",
+    "agent",
+    "customer",
 )
 TENANT_ROLES: tuple[str, ...] = ROLES[1:]
 
 _grants: dict[str, set[str]] = {
     "platform_admin": {"*"},
     "tenant_admin": {
-        "me.read", "audit.read", "users.read", "users.manage", "tenant.settings", "br.inspect",
+        "me.read",
+        "audit.read",
+        "users.read",
+        "users.manage",
+        "tenant.settings",
+        "br.inspect",
     },
     "manager": {"me.read", "users.read", "br.inspect"},
     "operator": {"me.read", "br.inspect"},

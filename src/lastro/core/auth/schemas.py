@@ -24,7 +24,7 @@ class LogoutRequest(WriteModel):
 class TokenResponse(ReadModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
 
 

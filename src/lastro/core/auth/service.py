@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lastro.br.documents import is_valid_cpf
@@ -45,7 +45,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
 @dataclass(frozen=True)
@@ -106,15 +106,19 @@ class AuthService:
             account = await session.scalar(select(User).where(self._match(User, ident)))
         else:
             bind_platform(session)
-            account = await session.scalar(select(PlatformUser).where(self._match(PlatformUser, ident)))
+            account = await session.scalar(
+                select(PlatformUser).where(self._match(PlatformUser, ident))
+            )
         now = utcnow()
         if account is None or not account.is_active:
             passwords.verify_password(None, password)  # same cost as a real check
             raise InvalidCredentials("Usuário ou senha inválidos.")
         label = account.email
         update_context(
-            actor_kind="user" if tenant else "platform", actor_id=str(account.id),
-            actor_label=label, tenant_id=tenant.id if tenant else None,
+            actor_kind="user" if tenant else "platform",
+            actor_id=str(account.id),
+            actor_label=label,
+            tenant_id=tenant.id if tenant else None,
             tenant_slug=tenant.slug if tenant else None,
         )
         if account.locked_until is not None and ensure_utc(account.locked_until) > now:
@@ -142,12 +146,13 @@ class AuthService:
             account.password_hash = passwords.hash_password(password)
         role = account.role if isinstance(account, (User, PlatformUser)) else "customer"
         pair = self._issue(session, account.id, tenant, role, ip=ip, user_agent=user_agent)
-        audit(session, "auth.login", "user", account.id,
-              tenant_id=tenant.id if tenant else None)
+        audit(session, "auth.login", "user", account.id, tenant_id=tenant.id if tenant else None)
         return pair
 
     @staticmethod
-    def _match(model: type[User] | type[PlatformUser], ident: LoginIdentifier) -> object:
+    def _match(
+        model: type[User] | type[PlatformUser], ident: LoginIdentifier
+    ) -> ColumnElement[bool]:
         return model.email == ident.email if ident.email else model.cpf == ident.cpf
 
     def _register_failure(self, session: AsyncSession, account: Credentials, now: object) -> None:
@@ -172,18 +177,26 @@ class AuthService:
     ) -> TokenPair:
         s = self.settings
         access = tokens.issue_access_token(
-            secret=s.secret_key, algorithm=s.jwt_algorithm, ttl_seconds=s.access_token_ttl_seconds,
-            subject=user_id, tenant_id=tenant.id if tenant else None,
-            tenant_slug=tenant.slug if tenant else None, role=role,
+            secret=s.secret_key,
+            algorithm=s.jwt_algorithm,
+            ttl_seconds=s.access_token_ttl_seconds,
+            subject=user_id,
+            tenant_id=tenant.id if tenant else None,
+            tenant_slug=tenant.slug if tenant else None,
+            role=role,
         )
         refresh, digest = tokens.new_refresh_token()
         now = utcnow()
         session.add(
             RefreshToken(
-                token_hash=digest, family_id=family_id or uuid.uuid4(),
-                tenant_id=tenant.id if tenant else None, user_id=user_id, created_at=now,
+                token_hash=digest,
+                family_id=family_id or uuid.uuid4(),
+                tenant_id=tenant.id if tenant else None,
+                user_id=user_id,
+                created_at=now,
                 expires_at=now + timedelta(seconds=s.refresh_token_ttl_seconds),
-                ip=ip, user_agent=(user_agent or "")[:300] or None,
+                ip=ip,
+                user_agent=(user_agent or "")[:300] or None,
             )
         )
         return TokenPair(access, refresh, s.access_token_ttl_seconds)
@@ -191,7 +204,11 @@ class AuthService:
     # -- refresh and logout --------------------------------------------------------------------
 
     async def refresh(
-        self, session: AsyncSession, refresh_token: str, *, ip: str | None = None,
+        self,
+        session: AsyncSession,
+        refresh_token: str,
+        *,
+        ip: str | None = None,
         user_agent: str | None = None,
     ) -> TokenPair:
         bind_platform(session)  # refresh tokens and the user lookup cross the tenant boundary
@@ -210,8 +227,7 @@ class AuthService:
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             await self._revoke_family(session, row.family_id, now)
-            audit(session, "auth.refresh_reused", "user", row.user_id,
-                  tenant_id=row.tenant_id)
+            audit(session, "auth.refresh_reused", "user", row.user_id, tenant_id=row.tenant_id)
             raise RefreshTokenReused(
                 "Este token de renovação já foi usado; por segurança, a sessão foi encerrada."
             )
@@ -226,8 +242,15 @@ class AuthService:
             account = await session.get(PlatformUser, row.user_id)
         if account is None or not account.is_active:
             raise tokens.InvalidToken("Usuário inativo ou inexistente.")
-        return self._issue(session, account.id, tenant, account.role, family_id=row.family_id,
-                           ip=ip, user_agent=user_agent)
+        return self._issue(
+            session,
+            account.id,
+            tenant,
+            account.role,
+            family_id=row.family_id,
+            ip=ip,
+            user_agent=user_agent,
+        )
 
     async def logout(self, session: AsyncSession, refresh_token: str | None) -> None:
         bind_platform(session)
@@ -274,7 +297,8 @@ class AuthService:
             )
         if check_policy:
             passwords.check_policy(
-                password, min_length=self.settings.password_min_length,
+                password,
+                min_length=self.settings.password_min_length,
                 personal=(name, email.split("@")[0], cpf_digits or ""),
             )
         model: type[User] | type[PlatformUser] = PlatformUser if platform else User
@@ -286,12 +310,21 @@ class AuthService:
         if clash is not None:
             raise Conflict("Já existe um usuário com este e-mail ou CPF.", code="USER_EXISTS")
         user = model(
-            email=email, name=name.strip(), cpf=cpf_digits, role=role,
-            password_hash=passwords.hash_password(password), password_changed_at=utcnow(),
+            email=email,
+            name=name.strip(),
+            cpf=cpf_digits,
+            role=role,
+            password_hash=passwords.hash_password(password),
+            password_changed_at=utcnow(),
             totp_secret=totp_secret,
         )
         session.add(user)
         await session.flush()
-        audit(session, "user.created", "user", user.id,
-              after={"email": email, "name": user.name, "role": role, "cpf": cpf_digits})
+        audit(
+            session,
+            "user.created",
+            "user",
+            user.id,
+            after={"email": email, "name": user.name, "role": role, "cpf": cpf_digits},
+        )
         return user

@@ -64,7 +64,10 @@ def issue_access_token(
 def decode_access_token(token: str, *, secret: str, algorithm: str) -> AccessClaims:
     try:
         data = jwt.decode(
-            token, secret, algorithms=[algorithm], issuer=ISSUER,
+            token,
+            secret,
+            algorithms=[algorithm],
+            issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
     except jwt.ExpiredSignatureError as exc:

@@ -26,7 +26,9 @@ class UserCreate(WriteModel):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=128)
-    role: str = Field(default="operator", description="tenant_admin, manager, operator, agent, customer")
+    role: str = Field(
+        default="operator", description="tenant_admin, manager, operator, agent, customer"
+    )
     cpf: str | None = Field(default=None, max_length=14)
 
 
@@ -53,8 +55,7 @@ class UserNotFound(NotFound):
 
 
 def _snapshot(user: User) -> dict[str, object]:
-    return {"email": user.email, "name": user.name, "role": user.role,
-            "is_active": user.is_active}
+    return {"email": user.email, "name": user.name, "role": user.role, "is_active": user.is_active}
 
 
 async def _get(session: SessionDep, user_id: uuid.UUID) -> User:
@@ -64,10 +65,15 @@ async def _get(session: SessionDep, user_id: uuid.UUID) -> User:
     return user
 
 
-@router.get("", response_model=Page[UserDetail], dependencies=[require("users.read")],
-            summary="Usuários do cliente")
+@router.get(
+    "",
+    response_model=Page[UserDetail],
+    dependencies=[require("users.read")],
+    summary="Usuários do cliente",
+)
 async def list_users(
-    _p: TenantPrincipal, session: SessionDep,
+    _p: TenantPrincipal,
+    session: SessionDep,
     page: Annotated[int, Query(ge=1)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[UserDetail]:
@@ -75,31 +81,51 @@ async def list_users(
     rows = await session.scalars(
         select(User).order_by(User.email).offset((page - 1) * limit).limit(limit)
     )
-    return Page(items=[UserDetail.model_validate(u) for u in rows], total=total, page=page,
-                limit=limit)
+    return Page(
+        items=[UserDetail.model_validate(u) for u in rows], total=total, page=page, limit=limit
+    )
 
 
-@router.post("", response_model=UserDetail, status_code=201,
-             dependencies=[require("users.manage")], summary="Criar usuário")
-async def create_user(body: UserCreate, _p: TenantPrincipal, session: SessionDep,
-                      runtime: RuntimeDep) -> UserDetail:
+@router.post(
+    "",
+    response_model=UserDetail,
+    status_code=201,
+    dependencies=[require("users.manage")],
+    summary="Criar usuário",
+)
+async def create_user(
+    body: UserCreate, _p: TenantPrincipal, session: SessionDep, runtime: RuntimeDep
+) -> UserDetail:
     user = await runtime.auth.create_user(
-        session, email=str(body.email), name=body.name, password=body.password,
-        role=body.role, cpf=body.cpf,
+        session,
+        email=str(body.email),
+        name=body.name,
+        password=body.password,
+        role=body.role,
+        cpf=body.cpf,
     )
     return UserDetail.model_validate(user)
 
 
-@router.get("/{user_id}", response_model=UserDetail, dependencies=[require("users.read")],
-            summary="Um usuário")
+@router.get(
+    "/{user_id}",
+    response_model=UserDetail,
+    dependencies=[require("users.read")],
+    summary="Um usuário",
+)
 async def get_user(user_id: uuid.UUID, _p: TenantPrincipal, session: SessionDep) -> UserDetail:
     return UserDetail.model_validate(await _get(session, user_id))
 
 
-@router.patch("/{user_id}", response_model=UserDetail, dependencies=[require("users.manage")],
-              summary="Alterar usuário")
-async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: TenantPrincipal,
-                      session: SessionDep) -> UserDetail:
+@router.patch(
+    "/{user_id}",
+    response_model=UserDetail,
+    dependencies=[require("users.manage")],
+    summary="Alterar usuário",
+)
+async def update_user(
+    user_id: uuid.UUID, body: UserUpdate, principal: TenantPrincipal, session: SessionDep
+) -> UserDetail:
     user = await _get(session, user_id)
     before = _snapshot(user)
     if body.role is not None:
@@ -117,10 +143,15 @@ async def update_user(user_id: uuid.UUID, body: UserUpdate, principal: TenantPri
     return UserDetail.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=204, dependencies=[require("users.manage")],
-               summary="Desativar usuário (o histórico de auditoria é mantido)")
-async def deactivate_user(user_id: uuid.UUID, principal: TenantPrincipal,
-                          session: SessionDep) -> Response:
+@router.delete(
+    "/{user_id}",
+    status_code=204,
+    dependencies=[require("users.manage")],
+    summary="Desativar usuário (o histórico de auditoria é mantido)",
+)
+async def deactivate_user(
+    user_id: uuid.UUID, principal: TenantPrincipal, session: SessionDep
+) -> Response:
     user = await _get(session, user_id)
     if user.id == principal.user_id:
         raise Conflict("Você não pode desativar a si mesmo.", code="CANNOT_DEACTIVATE_SELF")

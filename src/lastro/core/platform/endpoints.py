@@ -35,20 +35,26 @@ class TenantRead(ReadModel):
 
 @router.get("/tenants", response_model=Page[TenantRead], summary="Clientes da plataforma")
 async def list_tenants(
-    _p: PlatformPrincipal, session: SessionDep,
+    _p: PlatformPrincipal,
+    session: SessionDep,
     page: Annotated[int, Query(ge=1)] = 1,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
 ) -> Page[TenantRead]:
     rows, total = await service.list_tenants(session, offset=(page - 1) * limit, limit=limit)
-    return Page(items=[TenantRead.model_validate(t) for t in rows], total=total, page=page,
-                limit=limit)
+    return Page(
+        items=[TenantRead.model_validate(t) for t in rows], total=total, page=page, limit=limit
+    )
 
 
 @router.post("/tenants", response_model=TenantRead, status_code=201, summary="Criar cliente")
-async def create_tenant(body: TenantCreate, _p: PlatformPrincipal,
-                        session: SessionDep) -> TenantRead:
+async def create_tenant(
+    body: TenantCreate, _p: PlatformPrincipal, session: SessionDep
+) -> TenantRead:
     tenant = await service.create_tenant(
-        session, slug=body.slug, name=body.name, document=body.document,
+        session,
+        slug=body.slug,
+        name=body.name,
+        document=body.document,
         enabled_modules=body.enabled_modules,
     )
     return TenantRead.model_validate(tenant)
@@ -59,7 +65,6 @@ async def suspend(slug: str, _p: PlatformPrincipal, session: SessionDep) -> Tena
     return TenantRead.model_validate(await service.set_status(session, slug, "suspended"))
 
 
-@router.post("/tenants/{slug}/reactivate", response_model=TenantRead,
-             summary="Reativar cliente")
+@router.post("/tenants/{slug}/reactivate", response_model=TenantRead, summary="Reativar cliente")
 async def reactivate(slug: str, _p: PlatformPrincipal, session: SessionDep) -> TenantRead:
     return TenantRead.model_validate(await service.set_status(session, slug, "active"))

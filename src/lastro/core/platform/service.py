@@ -55,8 +55,12 @@ tenant_cache = _TenantCache()
 
 def snapshot(tenant: Tenant) -> dict[str, Any]:
     return {
-        "id": str(tenant.id), "slug": tenant.slug, "name": tenant.name, "status": tenant.status,
-        "document": tenant.document, "enabled_modules": list(tenant.enabled_modules or []),
+        "id": str(tenant.id),
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "status": tenant.status,
+        "document": tenant.document,
+        "enabled_modules": list(tenant.enabled_modules or []),
         "branding": dict(tenant.branding or {}),
     }
 
@@ -123,7 +127,9 @@ async def create_tenant(
     await session.flush()
     tenant_cache.forget(slug)
     audit(session, "tenant.created", "tenant", tenant.id, after=snapshot(tenant))
-    audit(session, "tenant.created", "tenant", tenant.id, after=snapshot(tenant), tenant_id=tenant.id)
+    audit(
+        session, "tenant.created", "tenant", tenant.id, after=snapshot(tenant), tenant_id=tenant.id
+    )
     return tenant
 
 
@@ -137,14 +143,21 @@ async def set_status(session: AsyncSession, slug: str, status: str) -> Tenant:
     tenant_cache.forget(tenant.slug)
     action = "tenant.suspended" if status == "suspended" else "tenant.reactivated"
     audit(session, action, "tenant", tenant.id, before=before, after=snapshot(tenant))
-    audit(session, action, "tenant", tenant.id, before=before, after=snapshot(tenant),
-          tenant_id=tenant.id)
+    audit(
+        session,
+        action,
+        "tenant",
+        tenant.id,
+        before=before,
+        after=snapshot(tenant),
+        tenant_id=tenant.id,
+    )
     return tenant
 
 
-async def list_tenants(session: AsyncSession, *, offset: int = 0, limit: int = 50) -> tuple[
-    list[Tenant], int
-]:
+async def list_tenants(
+    session: AsyncSession, *, offset: int = 0, limit: int = 50
+) -> tuple[list[Tenant], int]:
     total = int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
     rows = await session.scalars(select(Tenant).order_by(Tenant.slug).offset(offset).limit(limit))
     return list(rows.all()), total

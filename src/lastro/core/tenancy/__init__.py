@@ -9,4 +9,10 @@ platform's own cross-tenant work. PostgreSQL row-level security is the second li
 from lastro.core.tenancy.guard import TenancyNotBound, install_tenancy_guard
 from lastro.infra.database import bind_platform, bind_tenant, bound_tenant
 
-__all__ = ["TenancyNotBound", "bind_platform", "bind_tenant", "bound_tenant", "install_tenancy_guard"]
+__all__ = [
+    "TenancyNotBound",
+    "bind_platform",
+    "bind_tenant",
+    "bound_tenant",
+    "install_tenancy_guard",
+]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from lastro.infra.database import BYPASS_KEY, TENANT_KEY, sync_pg_context
@@ -43,7 +44,9 @@ def _tenant_tables() -> frozenset[str]:
 def _tenant_tables_of(_mapper_count: int) -> frozenset[str]:
     """Recomputed when models are added (keyed by how many mappers exist)."""
     return frozenset(
-        m.local_table.name for m in Base.registry.mappers if _is_scoped(m.class_)
+        str(getattr(m.local_table, "name", ""))
+        for m in Base.registry.mappers
+        if _is_scoped(m.class_)
     )
 
 
@@ -54,7 +57,9 @@ def _touches_tenant_data(state: ORMExecuteState) -> bool:
     tables = _tenant_tables()
     return any(
         getattr(t, "name", None) in tables
-        for t in find_tables(state.statement, include_joins=True, include_aliases=True)
+        for t in find_tables(
+            cast(ClauseElement, state.statement), include_joins=True, include_aliases=True
+        )
     )
 
 

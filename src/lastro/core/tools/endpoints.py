@@ -21,7 +21,10 @@ class InspectRequest(WriteModel):
     today: date | None = Field(default=None, description="Data de referência do vencimento")
 
 
-@router.post("/inspect", dependencies=[require("br.inspect")],
-             summary="Reconhece boleto, arrecadação, PIX, CPF/CNPJ e explica erros")
+@router.post(
+    "/inspect",
+    dependencies=[require("br.inspect")],
+    summary="Reconhece boleto, arrecadação, PIX, CPF/CNPJ e explica erros",
+)
 async def inspect(body: InspectRequest, _p: PrincipalDep) -> dict[str, Any]:
     return inspect_text(body.text, body.today)

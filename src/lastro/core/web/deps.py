@@ -2,14 +2,15 @@
 tenant-bound database session, and permission checks.
 
 The principal is resolved without touching the database. The session is created lazily, bound
-to the principal's tenant, and committed or rolled back by :class:`~lastro.core.web.routing.LastroRoute`.
+to the principal's tenant, and committed or rolled back by
+:class:`~lastro.core.web.routing.LastroRoute`.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,12 +96,16 @@ async def get_optional_principal(request: Request) -> Principal | None:
                 f"O token pertence a outro cliente e não pode ser usado com '{asked}'."
             )
         principal = Principal(
-            user_id=claims.subject, tenant_id=claims.tenant_id, tenant_slug=claims.tenant_slug,
-            role=claims.role, permissions=permissions_for(claims.role),
+            user_id=claims.subject,
+            tenant_id=claims.tenant_id,
+            tenant_slug=claims.tenant_slug,
+            role=claims.role,
+            permissions=permissions_for(claims.role),
         )
         update_context(
             actor_kind="platform" if principal.is_platform else "user",
-            actor_id=str(principal.user_id), tenant_id=principal.tenant_id,
+            actor_id=str(principal.user_id),
+            tenant_id=principal.tenant_id,
             tenant_slug=principal.tenant_slug,
         )
     request.scope["lastro.principal"] = principal
@@ -134,7 +139,7 @@ async def get_session(
     return session
 
 
-def require(permission: str) -> Depends:  # type: ignore[valid-type]
+def require(permission: str) -> Any:
     """Dependency factory: the principal must hold ``permission``.
 
     Every dependency here is ``async``: FastAPI runs plain functions in a thread pool, which
@@ -149,13 +154,17 @@ def require(permission: str) -> Depends:  # type: ignore[valid-type]
     return Depends(check)
 
 
-async def get_tenant_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_tenant_principal(
+    principal: Annotated[Principal, Depends(get_principal)],
+) -> Principal:
     if principal.tenant_id is None:
         raise TenantRequired("Esta operação exige um usuário de cliente (envie X-Tenant no login).")
     return principal
 
 
-async def get_platform_principal(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+async def get_platform_principal(
+    principal: Annotated[Principal, Depends(get_principal)],
+) -> Principal:
     if principal.tenant_id is not None or not principal.can("platform.admin"):
         raise PlatformAdminRequired("Somente administradores da plataforma.")
     return principal

@@ -9,6 +9,7 @@ vanish together. A claim whose request died is taken over after :data:`CLAIM_TIM
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -89,10 +90,9 @@ def request_hash(method: str, path: str, body: bytes) -> str:
     digest.update(b"\0")
     digest.update(path.encode())
     digest.update(b"\0")
-    try:  # the same JSON with other spacing or key order is the same request
+    # the same JSON with other spacing or key order is the same request
+    with contextlib.suppress(orjson.JSONDecodeError):
         body = orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS) if body else b""
-    except orjson.JSONDecodeError:
-        pass
     digest.update(body)
     return digest.hexdigest()
 
@@ -101,8 +101,9 @@ def _replay(row: IdempotencyRecord) -> Response:
     headers: dict[str, str] = orjson.loads(row.headers) if row.headers else {}
     headers["Idempotent-Replayed"] = "true"
     media_type = headers.pop("content-type", None)
-    return Response(row.body or b"", status_code=row.status_code or 200, headers=headers,
-                    media_type=media_type)
+    return Response(
+        row.body or b"", status_code=row.status_code or 200, headers=headers, media_type=media_type
+    )
 
 
 async def claim(db: Database, scope: str, key: str, req_hash: str) -> Claim:
@@ -114,16 +115,30 @@ async def claim(db: Database, scope: str, key: str, req_hash: str) -> Claim:
     now = utcnow()
     try:
         async with db.unit_of_work(platform=True) as session:
-            session.add(IdempotencyRecord(scope=scope, key=key, request_hash=req_hash,
-                                          created_at=now, locked_until=now + CLAIM_TIMEOUT))
+            session.add(
+                IdempotencyRecord(
+                    scope=scope,
+                    key=key,
+                    request_hash=req_hash,
+                    created_at=now,
+                    locked_until=now + CLAIM_TIMEOUT,
+                )
+            )
         return Claim(scope, key, req_hash)
     except IntegrityError:
         pass
     async with db.unit_of_work(platform=True) as session:
         row = await session.get(IdempotencyRecord, (scope, key))
         if row is None:  # expired and purged in between: claim again
-            session.add(IdempotencyRecord(scope=scope, key=key, request_hash=req_hash,
-                                          created_at=now, locked_until=now + CLAIM_TIMEOUT))
+            session.add(
+                IdempotencyRecord(
+                    scope=scope,
+                    key=key,
+                    request_hash=req_hash,
+                    created_at=now,
+                    locked_until=now + CLAIM_TIMEOUT,
+                )
+            )
             return Claim(scope, key, req_hash)
         if row.request_hash != req_hash:
             raise IdempotencyKeyReused(
@@ -138,8 +153,11 @@ async def claim(db: Database, scope: str, key: str, req_hash: str) -> Claim:
             )
         taken = await session.execute(  # the earlier attempt died: take the claim over
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
-                   IdempotencyRecord.locked_until == row.locked_until)
+            .where(
+                IdempotencyRecord.scope == scope,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.locked_until == row.locked_until,
+            )
             .values(locked_until=now + CLAIM_TIMEOUT)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
@@ -167,7 +185,8 @@ async def release(db: Database, claim_: Claim) -> None:
         bind_platform(session)
         await session.execute(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == claim_.scope, IdempotencyRecord.key == claim_.key,
+                IdempotencyRecord.scope == claim_.scope,
+                IdempotencyRecord.key == claim_.key,
                 IdempotencyRecord.state == "processing",
             )
         )
@@ -182,7 +201,11 @@ async def purge_expired(db: Database) -> int:
 
 
 async def exists(session: AsyncSession, scope: str, key: str) -> bool:
-    return await session.scalar(
-        select(IdempotencyRecord.key).where(IdempotencyRecord.scope == scope,
-                                            IdempotencyRecord.key == key)
-    ) is not None
+    return (
+        await session.scalar(
+            select(IdempotencyRecord.key).where(
+                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+            )
+        )
+        is not None
+    )

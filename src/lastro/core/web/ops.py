@@ -30,13 +30,14 @@ async def ready(runtime: RuntimeDep) -> Response:
     for name, task in checks.items():
         try:
             ok = await asyncio.wait_for(task, timeout=3)
-        except Exception:  # noqa: BLE001 - any failure means not ready
+        except Exception:
             ok = False
         results[name] = "ok" if ok else "fail"
     healthy = all(v == "ok" for v in results.values())
     body = {"status": "ok" if healthy else "fail", "checks": results}
-    return Response(orjson.dumps(body), status_code=200 if healthy else 503,
-                    media_type="application/json")
+    return Response(
+        orjson.dumps(body), status_code=200 if healthy else 503, media_type="application/json"
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics")

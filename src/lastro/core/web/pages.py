@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
 from lastro.core.auth.models import PlatformUser, User
+from lastro.core.auth.permissions import permissions_for
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
 from lastro.core.platform import service as tenants
 from lastro.core.runtime import Runtime
 from lastro.core.web.branding import Brand, brand_for
 from lastro.core.web.deps import ACCESS_COOKIE, Principal, requested_tenant_slug
-from lastro.core.auth.permissions import permissions_for
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.errors import LastroError
 
@@ -58,16 +58,34 @@ def _csrf(request: Request) -> str:
 
 def _check_csrf(request: Request, form_value: object) -> bool:
     cookie = request.cookies.get(CSRF_COOKIE)
-    return bool(cookie) and isinstance(form_value, str) and hmac.compare_digest(cookie or "", form_value)
+    return (
+        bool(cookie)
+        and isinstance(form_value, str)
+        and hmac.compare_digest(cookie or "", form_value)
+    )
 
 
-def _set_auth_cookies(response: Response, request: Request, access: str, refresh: str,
-                      runtime: Runtime) -> None:
+def _set_auth_cookies(
+    response: Response, request: Request, access: str, refresh: str, runtime: Runtime
+) -> None:
     secure = request.url.scheme == "https"
-    response.set_cookie(ACCESS_COOKIE, access, httponly=True, samesite="lax", secure=secure,
-                        max_age=runtime.settings.refresh_token_ttl_seconds)
-    response.set_cookie(REFRESH_COOKIE, refresh, httponly=True, samesite="strict", secure=secure,
-                        max_age=runtime.settings.refresh_token_ttl_seconds, path="/")
+    response.set_cookie(
+        ACCESS_COOKIE,
+        access,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        max_age=runtime.settings.refresh_token_ttl_seconds,
+    )
+    response.set_cookie(
+        REFRESH_COOKIE,
+        refresh,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        max_age=runtime.settings.refresh_token_ttl_seconds,
+        path="/",
+    )
 
 
 async def _brand(session: AsyncSession, slug: str | None) -> tuple[Brand, Any]:
@@ -89,8 +107,9 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
     return response
 
 
-async def page_principal(request: Request, session: AsyncSession) -> tuple[Principal | None,
-                                                                            tuple[str, str] | None]:
+async def page_principal(
+    request: Request, session: AsyncSession
+) -> tuple[Principal | None, tuple[str, str] | None]:
     """The logged-in principal from cookies, renewing an expired access token when possible."""
     runtime = _runtime(request)
     s = runtime.settings
@@ -113,11 +132,16 @@ async def page_principal(request: Request, session: AsyncSession) -> tuple[Princ
             await session.commit()  # keep a reuse-triggered revocation
             return None, None
         renewed = (pair.access_token, pair.refresh_token)
-        claims = decode_access_token(pair.access_token, secret=s.secret_key,
-                                     algorithm=s.jwt_algorithm)
-    principal = Principal(user_id=claims.subject, tenant_id=claims.tenant_id,
-                          tenant_slug=claims.tenant_slug, role=claims.role,
-                          permissions=permissions_for(claims.role))
+        claims = decode_access_token(
+            pair.access_token, secret=s.secret_key, algorithm=s.jwt_algorithm
+        )
+    principal = Principal(
+        user_id=claims.subject,
+        tenant_id=claims.tenant_id,
+        tenant_slug=claims.tenant_slug,
+        role=claims.role,
+        permissions=permissions_for(claims.role),
+    )
     return principal, renewed
 
 
@@ -125,7 +149,8 @@ async def page_principal(request: Request, session: AsyncSession) -> tuple[Princ
 async def login_page(request: Request) -> Response:
     runtime = _runtime(request)
     slug = request.query_params.get("tenant") or requested_tenant_slug(
-        request, runtime.settings.base_domain)
+        request, runtime.settings.base_domain
+    )
     async with runtime.db.session(readonly=True) as session:
         bind_platform(session)
         brand, _ = await _brand(session, slug)
@@ -144,11 +169,17 @@ async def login_submit(request: Request) -> Response:
         brand, _ = await _brand(session, slug)
         ctx["brand"] = brand
         if not _check_csrf(request, form.get("csrf")):
-            return render(request, "core/login.html",
-                          {**ctx, "error": "Sessão do formulário expirou; tente de novo."}, 403)
+            return render(
+                request,
+                "core/login.html",
+                {**ctx, "error": "Sessão do formulário expirou; tente de novo."},
+                403,
+            )
         try:
             pair = await runtime.auth.login(
-                session, tenant_slug=slug, username=username,
+                session,
+                tenant_slug=slug,
+                username=username,
                 password=str(form.get("password") or ""),
                 totp_code=str(form.get("totp") or "") or None,
                 ip=request.client.host if request.client else None,
@@ -193,7 +224,8 @@ async def home(request: Request) -> Response:
             bind_tenant(session, principal.tenant_id)
             brand, tenant = await _brand(session, principal.tenant_slug)
             user: User | PlatformUser | None = await session.get(
-                User, (principal.tenant_id, principal.user_id))
+                User, (principal.tenant_id, principal.user_id)
+            )
             if tenant is None or not tenant.is_active or user is None:
                 return RedirectResponse("/login", status_code=303)
             enabled = set(tenant.enabled_modules or [])

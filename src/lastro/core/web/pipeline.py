@@ -10,6 +10,7 @@ import time
 import uuid
 from typing import Any
 
+from fastapi import HTTPException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -18,7 +19,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lastro.core.web.problems import problem
@@ -26,11 +26,11 @@ from lastro.kit.context import RequestContext, set_context
 
 log = logging.getLogger("lastro.access")
 
-REQUESTS = Counter(
-    "lastro_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+REQUESTS = Counter("lastro_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "lastro_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+    "lastro_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:\-]{1,100}$")
@@ -70,8 +70,9 @@ class RequestPipeline:
         ip = client[0] if client else None
         if self.trust_forwarded and "x-forwarded-for" in headers:
             ip = headers["x-forwarded-for"].split(",", 1)[0].strip()
-        set_context(RequestContext(request_id=request_id, ip=ip,
-                                   user_agent=headers.get("user-agent")))
+        set_context(
+            RequestContext(request_id=request_id, ip=ip, user_agent=headers.get("user-agent"))
+        )
         status_holder: dict[str, Any] = {"status": 500, "started": False}
         rid = request_id.encode()
 
@@ -106,13 +107,21 @@ class RequestPipeline:
         REQUESTS.labels(method, path, str(status)).inc()
         LATENCY.labels(method, path).observe(elapsed)
         if log.isEnabledFor(logging.INFO):
-            log.info("request", extra={"method": method, "path": scope.get("path"),
-                                       "route": path, "status": status,
-                                       "ms": round(elapsed * 1000, 2)})
+            log.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": scope.get("path"),
+                    "route": path,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
-            413, "PAYLOAD_TOO_LARGE",
+            413,
+            "PAYLOAD_TOO_LARGE",
             f"O corpo da requisição excede o limite de {self.max_body_bytes} bytes.",
             instance=scope.get("path"),
         )

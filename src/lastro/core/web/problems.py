@@ -94,8 +94,9 @@ def problem(
         body["request_id"] = request_id
     if extra:
         body.update(extra)
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_TYPE,
-                    headers=headers)
+    return Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_TYPE, headers=headers
+    )
 
 
 def field_errors(errors: Any) -> list[dict[str, Any]]:
@@ -114,34 +115,58 @@ def field_errors(errors: Any) -> list[dict[str, Any]]:
 def install_problem_handlers(app: FastAPI) -> None:
     async def lastro_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, LastroError)
-        return problem(exc.status, exc.code, exc.detail, title=exc.title,
-                       instance=request.url.path, extra=exc.extra, headers=exc.headers)
+        return problem(
+            exc.status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
+            extra=exc.extra,
+            headers=exc.headers,
+        )
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         errors = list(exc.errors())
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem(400, "MALFORMED_JSON", "O corpo da requisição não é um JSON válido.",
-                           instance=request.url.path)
+            return problem(
+                400,
+                "MALFORMED_JSON",
+                "O corpo da requisição não é um JSON válido.",
+                instance=request.url.path,
+            )
         fields = field_errors(errors)
         names = ", ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
-        return problem(422, "VALIDATION_ERROR", f"Dados inválidos ({names}).",
-                       title="Dados inválidos", instance=request.url.path,
-                       extra={"errors": fields})
+        return problem(
+            422,
+            "VALIDATION_ERROR",
+            f"Dados inválidos ({names}).",
+            title="Dados inválidos",
+            instance=request.url.path,
+            extra={"errors": fields},
+        )
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code, detail = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", "Erro na requisição."))
         if isinstance(exc.detail, str) and exc.detail and exc.status_code not in _HTTP_CODES:
             detail = exc.detail
-        return problem(exc.status_code, code, detail, instance=request.url.path,
-                       headers=dict(exc.headers or {}))
+        return problem(
+            exc.status_code,
+            code,
+            detail,
+            instance=request.url.path,
+            headers=dict(exc.headers or {}),
+        )
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return problem(500, "INTERNAL_ERROR",
-                       "Erro interno inesperado. Informe o request_id ao suporte.",
-                       instance=request.url.path)
+        return problem(
+            500,
+            "INTERNAL_ERROR",
+            "Erro interno inesperado. Informe o request_id ao suporte.",
+            instance=request.url.path,
+        )
 
     app.add_exception_handler(LastroError, lastro_error)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -7,7 +7,8 @@ Services therefore never commit.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import Request
 from fastapi.routing import APIRoute
@@ -20,7 +21,7 @@ from lastro.core.web import idempotency
 from lastro.core.web.problems import problem
 from lastro.kit.errors import LastroError
 
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 def _idempotency_scope(request: Request, runtime: Runtime) -> str | None:
@@ -73,9 +74,16 @@ class LastroRoute(APIRoute):
                 if claim is not None:
                     if exc.status < 500 and exc.status != 409:
                         await idempotency.complete_alone(
-                            runtime.db, claim,
-                            problem(exc.status, exc.code, exc.detail, title=exc.title,
-                                    instance=request.url.path, extra=exc.extra),
+                            runtime.db,
+                            claim,
+                            problem(
+                                exc.status,
+                                exc.code,
+                                exc.detail,
+                                title=exc.title,
+                                instance=request.url.path,
+                                extra=exc.extra,
+                            ),
                         )
                     else:
                         await idempotency.release(runtime.db, claim)
