@@ -17,7 +17,9 @@ from lastro.core.auth.schemas import (
 from lastro.core.platform import service as tenants
 from lastro.core.web.deps import PrincipalDep, RuntimeDep, SessionDep, requested_tenant_slug
 from lastro.core.web.routing import LastroRoute
-from lastro.kit.errors import Unauthorized
+from lastro.core.runtime import Runtime
+from lastro.infra.rate_limit import rate_limit_headers
+from lastro.kit.errors import TooManyRequests, Unauthorized
 
 router = APIRouter(prefix="/api/v1", route_class=LastroRoute, tags=["auth"])
 
@@ -26,11 +28,24 @@ def _client(request: Request) -> tuple[str | None, str | None]:
     return (request.client.host if request.client else None, request.headers.get("user-agent"))
 
 
+async def throttle_login(runtime: Runtime, ip: str | None) -> None:
+    """Per-IP limit on login attempts, against password spraying across many accounts (the
+    per-account lockout alone does not stop it)."""
+    limit = runtime.settings.login_rate_limit_per_minute
+    result = await runtime.rate_limiter.hit(f"login:{ip or '-'}", limit, 60)
+    if not result.allowed:
+        raise TooManyRequests(
+            "Muitas tentativas de login a partir deste endereço; aguarde e tente novamente.",
+            code="LOGIN_RATE_LIMITED", headers=rate_limit_headers(result),
+        )
+
+
 @router.post("/auth/login", response_model=TokenResponse, summary="Entrar com CPF ou e-mail")
 async def login(
     body: LoginRequest, request: Request, runtime: RuntimeDep, session: SessionDep
 ) -> TokenResponse:
     ip, ua = _client(request)
+    await throttle_login(runtime, ip)
     pair = await runtime.auth.login(
         session,
         tenant_slug=requested_tenant_slug(request, runtime.settings.base_domain),

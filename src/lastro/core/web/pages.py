@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from lastro.core.auth.endpoints import throttle_login
 from lastro.core.auth.models import PlatformUser, User
 from lastro.core.auth.permissions import permissions_for
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
@@ -176,6 +177,7 @@ async def login_submit(request: Request) -> Response:
                 403,
             )
         try:
+            await throttle_login(runtime, request.client.host if request.client else None)
             pair = await runtime.auth.login(
                 session,
                 tenant_slug=slug,
