@@ -111,3 +111,34 @@ def test_production_mode_refuses_default_secret(env: dict[str, str]) -> None:
     assert result.returncode == 1 and "LASTRO_SECRET_KEY" in result.stderr
     result = run(prod, "demo", ok=False)
     assert result.returncode == 1
+
+
+def test_worker_starts_and_stops_cleanly(env: dict[str, str]) -> None:
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [LASTRO, "worker"],
+        env={**env, "LASTRO_LOG_LEVEL": "INFO"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        started = ""
+        assert proc.stderr is not None
+        while time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            started += line
+            if "worker started" in line:
+                break
+        assert "worker started" in started, started
+        assert "core.idempotency.purge" in started
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "worker stopped" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -171,14 +171,18 @@ async def test_suspended_tenant_cannot_log_in_or_use_tokens(
     assert r.status_code == 401
 
 
-async def test_login_attempts_are_rate_limited_per_ip(client: httpx.AsyncClient,
-                                                      factory: Factory, runtime: Runtime) -> None:
+async def test_login_attempts_are_rate_limited_per_ip(
+    client: httpx.AsyncClient, factory: Factory, runtime: Runtime
+) -> None:
     tenant = await factory.tenant()  # one login happened here
     runtime.settings.login_rate_limit_per_minute = 3
     codes = []
     for _ in range(3):
-        r = await client.post("/api/v1/auth/login", headers={"X-Tenant": tenant.slug},
-                              json={"username": "x@y.example", "password": "Errada@123"})
+        r = await client.post(
+            "/api/v1/auth/login",
+            headers={"X-Tenant": tenant.slug},
+            json={"username": "x@y.example", "password": "Errada@123"},
+        )
         codes.append(r.status_code)
     assert codes[-1] == 429
     assert r.json()["code"] == "LOGIN_RATE_LIMITED"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from tests.architecture.isolation import IsolationCase, assert_tenant_isolation
 from tests.conftest import APP_ROLE, DatabaseUrls, Factory, truncate_all
 from tests.core.modules import notes_module
 from tests.core.modules.notes_module import Note
+from tests.services import service_url
 
 
 async def _create_notes_table(owner_url: str) -> None:
@@ -98,15 +101,39 @@ async def test_routes_permissions_and_tenant_isolation(
     assert r.status_code == 403 and r.json()["code"] == "PERMISSION_DENIED"
 
 
+def _use_bus(runtime: Runtime, kind: str) -> None:
+    """Swap the runtime's bus for a real broker, on names unique to this test."""
+    from lastro.infra.bus import RabbitBus, RedisBus
+
+    unique = uuid.uuid4().hex[:8]
+    if kind == "rabbitmq":
+        url = service_url("LASTRO_TEST_BROKER_URL")
+        if url is None:
+            pytest.skip("LASTRO_TEST_BROKER_URL not set")
+        bus: Any = RabbitBus(url, exchange=f"test.{unique}")
+    else:
+        url = service_url("LASTRO_TEST_REDIS_URL")
+        if url is None:
+            pytest.skip("LASTRO_TEST_REDIS_URL not set")
+        bus = RedisBus(url, prefix=f"test:{unique}:")
+    runtime.bus = runtime.relay.bus = runtime.dispatcher.bus = runtime.jobs.bus = bus
+
+
+@pytest.mark.parametrize("bus_kind", ["memory", "rabbitmq", "redis"])
 async def test_events_flow_through_outbox_once(
-    notes_runtime: Runtime, notes_client: httpx.AsyncClient, notes_factory: Factory
+    notes_runtime: Runtime,
+    notes_client: httpx.AsyncClient,
+    notes_factory: Factory,
+    bus_kind: str,
 ) -> None:
+    if bus_kind != "memory":
+        _use_bus(notes_runtime, bus_kind)
     tenant = await notes_factory.tenant(modules=["notes"])
     notes_module.HANDLED.clear()
     await start_background(notes_runtime, consumers=True)
     r = await notes_client.post("/api/v1/notes", headers=tenant.headers, json={"text": "olá"})
     assert r.status_code == 201
-    for _ in range(100):
+    for _ in range(200):
         if notes_module.HANDLED:
             break
         await asyncio.sleep(0.05)

@@ -45,3 +45,29 @@ async def test_metrics_count_requests_by_route_and_status(client: httpx.AsyncCli
     assert 'lastro_http_requests_total{method="GET",route="/health",status="200"}' in text
     assert 'route="/api/v1/me",status="401"' in text
     assert "lastro_http_request_duration_seconds_bucket" in text
+
+
+async def test_ready_checks_redis_and_broker_when_configured(settings: object) -> None:
+    from lastro.main import build_runtime, create_app, stop_background
+    from lastro.settings import Settings
+    from tests.services import service_url
+
+    redis_url = service_url("LASTRO_TEST_REDIS_URL")
+    broker_url = service_url("LASTRO_TEST_BROKER_URL")
+    if not (redis_url and broker_url):
+        import pytest
+
+        pytest.skip("Redis and broker URLs not set")
+    assert isinstance(settings, Settings)
+    configured = settings.model_copy(update={"redis_url": redis_url, "broker_url": broker_url})
+    runtime = build_runtime(configured, modules=[])
+    try:
+        app = create_app(runtime=runtime, background=False)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as c:
+            r = await c.get("/ready")
+        assert r.json()["checks"] == {"database": "ok", "redis": "ok", "broker": "ok"}
+        assert r.status_code == 200
+    finally:
+        await stop_background(runtime)
