@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from lastro.core.audit import endpoints as audit_endpoints
 from lastro.core.audit.service import install_audit_hooks
+from lastro.core.auth import account as account_endpoints
 from lastro.core.auth import endpoints as auth_endpoints
 from lastro.core.auth import users as users_endpoints
 from lastro.core.auth.permissions import grant
@@ -175,6 +176,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(ops.router)
     app.include_router(auth_endpoints.router)
+    app.include_router(account_endpoints.router)
     app.include_router(users_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(platform_endpoints.router)

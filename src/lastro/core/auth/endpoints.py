@@ -15,9 +15,9 @@ from lastro.core.auth.schemas import (
     UserRead,
 )
 from lastro.core.platform import service as tenants
+from lastro.core.runtime import Runtime
 from lastro.core.web.deps import PrincipalDep, RuntimeDep, SessionDep, requested_tenant_slug
 from lastro.core.web.routing import LastroRoute
-from lastro.core.runtime import Runtime
 from lastro.infra.rate_limit import rate_limit_headers
 from lastro.kit.errors import TooManyRequests, Unauthorized
 
@@ -36,7 +36,8 @@ async def throttle_login(runtime: Runtime, ip: str | None) -> None:
     if not result.allowed:
         raise TooManyRequests(
             "Muitas tentativas de login a partir deste endereço; aguarde e tente novamente.",
-            code="LOGIN_RATE_LIMITED", headers=rate_limit_headers(result),
+            code="LOGIN_RATE_LIMITED",
+            headers=rate_limit_headers(result),
         )
 
 
