@@ -166,7 +166,9 @@ async def test_suspended_tenant_cannot_log_in_or_use_tokens(
     )
     assert r.status_code == 403 and r.json()["code"] == "TENANT_SUSPENDED"
     r = await client.get("/api/v1/me", headers=tenant.headers)
-    assert r.status_code == 401
+    assert r.status_code == 403 and r.json()["code"] == "TENANT_SUSPENDED"
+    r = await client.get("/api/v1/users", headers=tenant.headers)
+    assert r.status_code == 403 and r.json()["code"] == "TENANT_SUSPENDED"
     r = await client.post("/api/v1/auth/refresh", json={"refresh_token": tenant.refresh_token})
     assert r.status_code == 401
 

@@ -23,6 +23,7 @@ from lastro.core.auth.errors import (
 )
 from lastro.core.auth.permissions import has_permission, permissions_for
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
+from lastro.core.platform.service import TenantSuspended, find_by_slug, tenant_cache
 from lastro.core.runtime import Runtime
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.context import update_context
@@ -80,6 +81,19 @@ def _bearer(request: Request) -> str | None:
     return request.cookies.get(ACCESS_COOKIE)
 
 
+async def _ensure_tenant_active(runtime: Runtime, principal: Principal) -> None:
+    """A suspended tenant's tokens stop working within the tenant cache's few seconds."""
+    slug = principal.tenant_slug or ""
+    cached, tenant = tenant_cache.get(slug)
+    if not cached:
+        async with runtime.db.session(readonly=True, platform=True) as session:
+            tenant = await find_by_slug(session, slug)
+    if tenant is None or tenant.id != principal.tenant_id:
+        raise InvalidToken("O cliente deste token não existe mais.")
+    if not tenant.is_active:
+        raise TenantSuspended(f"O cliente '{tenant.slug}' está suspenso.")
+
+
 async def get_optional_principal(request: Request) -> Principal | None:
     cached = request.scope.get("lastro.principal", False)
     if cached is not False:
@@ -102,6 +116,8 @@ async def get_optional_principal(request: Request) -> Principal | None:
             role=claims.role,
             permissions=permissions_for(claims.role),
         )
+        if principal.tenant_id is not None:
+            await _ensure_tenant_active(runtime, principal)
         update_context(
             actor_kind="platform" if principal.is_platform else "user",
             actor_id=str(principal.user_id),
