@@ -1,0 +1,1 @@
+"""Tests of the infrastructure adapters, each on every configured backend."""
