@@ -31,7 +31,7 @@ from lastro.core.web import idempotency, ops, pages
 from lastro.core.web.pipeline import RequestPipeline
 from lastro.core.web.problems import install_problem_handlers
 from lastro.core.web.routing import LastroRoute
-from lastro.infra.bus import build_bus
+from lastro.infra.bus import MemoryBus, build_bus
 from lastro.infra.cache import build_cache
 from lastro.infra.database import Database
 from lastro.infra.events import EventDispatcher
@@ -125,6 +125,8 @@ async def start_background(runtime: Runtime, *, consumers: bool) -> None:
     runtime.relay.start()
     if consumers:
         await runtime.dispatcher.start()
+        if isinstance(runtime.bus, MemoryBus):
+            await runtime.dispatcher.recover_unhandled()
 
 
 async def stop_background(runtime: Runtime) -> None:

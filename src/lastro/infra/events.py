@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,8 +16,9 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lastro.infra.bus import Message, MessageBus
+from lastro.infra.bus import Message, MessageBus, topic_matches
 from lastro.infra.database import Database
+from lastro.infra.outbox import OutboxEvent
 from lastro.kit.clock import utcnow
 from lastro.kit.events import Event, event_class
 from lastro.kit.orm import Base
@@ -60,6 +61,48 @@ class EventDispatcher:
             await self.handle(sub, message)
 
         return consume
+
+    async def recover_unhandled(self, *, since: timedelta = timedelta(days=7)) -> int:
+        """Re-deliver relayed events that some subscribed handler never applied.
+
+        The in-process bus keeps nothing across a crash, so in embedded mode an event can be
+        marked relayed yet never handled. Handlers are idempotent, so re-delivering is safe.
+        """
+        if not self.subscriptions:
+            return 0
+        async with self.db.unit_of_work(platform=True) as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxEvent).where(
+                        OutboxEvent.published_at.is_not(None),
+                        OutboxEvent.created_at >= utcnow() - since,
+                    )
+                )
+            ).all()
+            done: set[tuple[str, uuid.UUID]] = set()
+            ids = [r.id for r in rows]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                result = await session.execute(
+                    select(ProcessedEvent.handler, ProcessedEvent.event_id).where(
+                        ProcessedEvent.event_id.in_(chunk)
+                    )
+                )
+                done.update((h, e) for h, e in result.tuples())
+        resent = 0
+        for row in rows:
+            for sub in self.subscriptions:
+                if (sub.name, row.id) in done:
+                    continue
+                if any(topic_matches(pattern, row.topic) for pattern in sub.topics):
+                    message = Message(
+                        id=str(row.id), topic=row.topic, body=orjson.dumps(row.payload), headers={}
+                    )
+                    await self._consumer(sub)(message)
+                    resent += 1
+        if resent:
+            log.warning("re-delivered events lost by the in-process bus", extra={"count": resent})
+        return resent
 
     async def handle(self, sub: Subscription, message: Message) -> bool:
         """Apply ``message`` with ``sub``; False when it had already been applied."""

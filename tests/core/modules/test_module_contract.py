@@ -200,3 +200,20 @@ def test_installed_module_loading_rejects_unknown_names() -> None:
     assert load_modules([]) == []
     with pytest.raises(ValueError, match="unknown modules"):
         load_modules(["nao-existe"])
+
+
+async def test_embedded_mode_recovers_events_lost_by_a_crash(
+    notes_runtime: Runtime, notes_client: httpx.AsyncClient, notes_factory: Factory
+) -> None:
+    tenant = await notes_factory.tenant(modules=["notes"])
+    notes_module.HANDLED.clear()
+    r = await notes_client.post("/api/v1/notes", headers=tenant.headers, json={"text": "perdida"})
+    assert r.status_code == 201
+    # relayed to the in-process bus while nothing consumed it: gone, as after a crash
+    await notes_runtime.bus.start()
+    assert await notes_runtime.relay.relay_once() == 1
+    assert notes_module.HANDLED == []
+    await notes_runtime.dispatcher.start()
+    assert await notes_runtime.dispatcher.recover_unhandled() == 1
+    assert [t for t, _ in notes_module.HANDLED] == ["perdida"]
+    assert await notes_runtime.dispatcher.recover_unhandled() == 0
