@@ -165,9 +165,6 @@ def upgrade() -> None:
             "ix_ledger_postings_account",
             ["tenant_id", "account_id", "effective_date", "entry_id"], unique=False,
         )
-        batch_op.create_index(
-            "ix_ledger_postings_entry", ["tenant_id", "entry_id"], unique=False
-        )
 
     for table in TABLES:
         enable_tenant_rls(table)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 
+from lastro.core.ledger.cli import ledger_app
 from lastro.settings import get_settings
 
 T = TypeVar("T")
@@ -30,6 +31,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(br_app, name="br")
+app.add_typer(ledger_app, name="ledger")
 
 ROOT = Path(__file__).resolve().parents[2]
 

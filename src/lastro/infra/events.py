@@ -88,7 +88,7 @@ class EventDispatcher:
                         ProcessedEvent.event_id.in_(chunk)
                     )
                 )
-                done.update((h, e) for h, e in result.tuples())
+                done.update((h, e) for h, e in result)
         resent = 0
         for row in rows:
             for sub in self.subscriptions:
