@@ -28,6 +28,7 @@ from lastro.core.runtime import Runtime
 from lastro.core.tenancy import install_tenancy_guard
 from lastro.core.tools import endpoints as tools_endpoints
 from lastro.core.web import idempotency, ops, pages
+from lastro.core.web.deps import module_gate
 from lastro.core.web.pipeline import RequestPipeline
 from lastro.core.web.problems import install_problem_handlers
 from lastro.core.web.routing import LastroRoute
@@ -186,10 +187,11 @@ def create_app(
     app.include_router(pages.router)
     template_dirs = []
     for spec in runtime.modules:
+        gate = [module_gate(spec.name)]
         if spec.router is not None:
-            app.include_router(spec.router)
+            app.include_router(spec.router, dependencies=gate)
         if spec.pages is not None:
-            app.include_router(spec.pages)
+            app.include_router(spec.pages, dependencies=gate)
         if spec.templates is not None:
             template_dirs.append(spec.templates)
     app.state.templates = pages.build_templates(template_dirs)

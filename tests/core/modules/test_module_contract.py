@@ -95,6 +95,10 @@ async def test_routes_permissions_and_tenant_isolation(
     r = await notes_client.get(f"/api/v1/notes/{note_id}", headers=a.headers)
     assert r.json()["text"] == "segredo"
 
+    without = await notes_factory.tenant(modules=[])
+    r = await notes_client.get("/api/v1/notes", headers=without.headers)
+    assert r.status_code == 403 and r.json()["code"] == "MODULE_NOT_ENABLED"
+
     operator = await notes_factory.tenant(role="operator", modules=["notes"])
     assert (await notes_client.get("/api/v1/notes", headers=operator.headers)).status_code == 200
     r = await notes_client.post("/api/v1/notes", headers=operator.headers, json={"text": "x"})

@@ -27,7 +27,7 @@ from lastro.core.platform.service import TenantSuspended, find_by_slug, tenant_c
 from lastro.core.runtime import Runtime
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.context import update_context
-from lastro.kit.errors import Unauthorized
+from lastro.kit.errors import Forbidden, Unauthorized
 
 ACCESS_COOKIE = "lastro_access"
 
@@ -191,3 +191,30 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 TenantPrincipal = Annotated[Principal, Depends(get_tenant_principal)]
 PlatformPrincipal = Annotated[Principal, Depends(get_platform_principal)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+class ModuleNotEnabled(Forbidden):
+    code = "MODULE_NOT_ENABLED"
+    title = "Módulo não habilitado"
+
+
+def module_gate(module: str) -> Any:
+    """Router dependency: the principal's tenant must have ``module`` enabled by its plan.
+
+    Platform administrators are not tenants and pass; tenant routes still demand a tenant.
+    """
+
+    async def gate(request: Request) -> None:
+        principal = await get_optional_principal(request)
+        if principal is None or principal.tenant_id is None:
+            return  # authentication and tenant checks of the route itself answer
+        cached, tenant = tenant_cache.get(principal.tenant_slug or "")
+        if not cached:
+            async with runtime_of(request).db.session(readonly=True, platform=True) as session:
+                tenant = await find_by_slug(session, principal.tenant_slug or "")
+        if tenant is None or module not in (tenant.enabled_modules or []):
+            raise ModuleNotEnabled(
+                f"O módulo '{module}' não está habilitado no plano desta empresa."
+            )
+
+    return Depends(gate)
