@@ -22,6 +22,7 @@ from lastro.core.auth import endpoints as auth_endpoints
 from lastro.core.auth import users as users_endpoints
 from lastro.core.auth.permissions import grant
 from lastro.core.auth.service import AuthService
+from lastro.core.billing import endpoints as billing_endpoints
 from lastro.core.modules import ModuleSpec
 from lastro.core.platform import endpoints as platform_endpoints
 from lastro.core.runtime import Runtime
@@ -183,6 +184,8 @@ def create_app(
     app.include_router(users_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(platform_endpoints.router)
+    app.include_router(billing_endpoints.platform_router)
+    app.include_router(billing_endpoints.router)
     app.include_router(tools_endpoints.router)
     app.include_router(pages.router)
     template_dirs = []

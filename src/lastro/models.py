@@ -8,6 +8,7 @@ from sqlalchemy import MetaData
 
 from lastro.core.audit import models as _audit
 from lastro.core.auth import models as _auth
+from lastro.core.billing import models as _billing
 from lastro.core.ledger import models as _ledger
 from lastro.core.platform import models as _platform
 from lastro.core.web import idempotency as _idempotency
@@ -16,7 +17,7 @@ from lastro.infra import outbox as _outbox
 from lastro.kit.orm import Base
 from lastro.modules import INSTALLED
 
-_CORE = (_audit, _auth, _ledger, _platform, _idempotency, _events, _outbox)
+_CORE = (_audit, _auth, _billing, _ledger, _platform, _idempotency, _events, _outbox)
 
 
 def _load_module_models() -> None:

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lastro.core.auth.models import PlatformUser, User
-from lastro.core.platform import service as tenants
+from lastro.core.auth.models import PlatformUser
+from lastro.core.billing import service as billing
 from lastro.core.platform.models import Tenant
+from lastro.core.platform.provisioning import AdminSpec, provision
 from lastro.core.runtime import Runtime
-from lastro.infra.database import bind_tenant
 
 DEMO_PASSWORD = "Demo@12345"  # noqa: S105 - documented demo credential, refused in production
-DEMO_TENANTS = (
+# demo gets every module; acme a smaller plan, so module gating shows. Demo's colours differ
+# from Lastro's own, so white-labelling is visible.
+DEMO_TENANTS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     (
         "demo",
         "Demo Administradora Ltda",
-        {"primary_color": "#0b5cad", "secondary_color": "#12a37f"},
+        "platform-all",
+        {"name": "Demo Administradora", "primary_color": "#0f766e", "secondary_color": "#f59e0b"},
     ),
     (
         "acme",
         "ACME Serviços Financeiros S.A.",
-        {"primary_color": "#7a2e8e", "secondary_color": "#e07b00"},
+        "chat-starter",
+        {"name": "ACME Serviços", "primary_color": "#7a2e8e", "secondary_color": "#e07b00"},
     ),
 )
 PLATFORM_ADMIN = "root@lastro.example"
@@ -35,8 +39,8 @@ async def load_demo(runtime: Runtime) -> list[str]:
     if runtime.settings.is_production:
         raise RuntimeError("demo data is refused in production mode")
     auth = runtime.auth
-    module_names = [m.name for m in runtime.modules]
     async with runtime.db.unit_of_work(platform=True) as session:
+        await billing.seed_plans(session)
         if (
             await session.scalar(
                 select(PlatformUser.id).where(PlatformUser.email == PLATFORM_ADMIN)
@@ -52,31 +56,25 @@ async def load_demo(runtime: Runtime) -> list[str]:
                 platform=True,
                 check_policy=False,
             )
-        for slug, name, branding in DEMO_TENANTS:
-            tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
-            if tenant is None:
-                tenant = await tenants.create_tenant(
-                    session,
-                    slug=slug,
-                    name=name,
-                    enabled_modules=module_names,
-                    branding={"name": name.split(" ")[0] + " " + name.split(" ")[1], **branding},
-                )
-    for slug, _name, _branding in DEMO_TENANTS:
+    for slug, name, plan, branding in DEMO_TENANTS:
         async with runtime.db.unit_of_work(platform=True) as session:
-            tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
-            assert tenant is not None
-            bind_tenant(session, tenant.id)
-            email = f"admin@{slug}.example"
-            if await session.scalar(select(User.id).where(User.email == email)) is None:
-                await auth.create_user(
-                    session,
-                    email=email,
+            if await session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+                continue
+            tenant, _ = await provision(
+                session,
+                auth,
+                slug=slug,
+                name=name,
+                plan=plan,
+                trial=False,
+                admin=AdminSpec(
+                    email=f"admin@{slug}.example",
                     name=f"Admin {slug.upper()}",
                     password=DEMO_PASSWORD,
-                    role="tenant_admin",
-                    check_policy=False,
-                )
+                ),
+                check_password_policy=False,
+            )
+            tenant.branding = {**tenant.branding, **branding}
     for spec in runtime.modules:
         if spec.demo is not None:
             await spec.demo(runtime)

@@ -180,7 +180,7 @@ async def test_jobs_schedules_demo_and_meters(
 
     async with notes_runtime.db.unit_of_work(platform=True) as session:
         demo = await find_by_slug(session, "demo")
-    assert demo is not None and demo.enabled_modules == ["notes"]
+    assert demo is not None and demo.enabled_modules == ["*"]
     async with notes_runtime.db.unit_of_work(tenant_id=demo.id) as session:
         assert await notes_module.module.usage_meters["notes"](session) == 1
     # the home page of a tenant lists its enabled modules

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from lastro.core.audit.models import PLATFORM_SCOPE, AuditChainHead, AuditRecord
-from lastro.infra.database import BYPASS_KEY, bound_tenant
+from lastro.infra.database import BYPASS_KEY, bound_tenant, sync_pg_context
 from lastro.kit.clock import utcnow
 from lastro.kit.context import current_context
 from lastro.kit.ids import new_id
@@ -130,6 +130,7 @@ def _seal_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(PENDING_KEY, [])
     if not pending:
         return
+    sync_pg_context(session)  # the session may have been re-bound since its last query
     conn = session.connection()
     by_tenant: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for row in pending:

@@ -24,6 +24,7 @@ from lastro.core.auth.errors import (
 )
 from lastro.core.auth.models import Credentials, PlatformUser, RefreshToken, User
 from lastro.core.auth.permissions import ROLES, TENANT_ROLES
+from lastro.core.billing import usage
 from lastro.core.platform import service as tenants
 from lastro.core.platform.models import Tenant
 from lastro.infra.database import bind_platform, bind_tenant
@@ -320,6 +321,8 @@ class AuthService:
         )
         session.add(user)
         await session.flush()
+        if not platform:
+            await usage.consume(session, "users")
         audit(
             session,
             "user.created",

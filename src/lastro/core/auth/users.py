@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from lastro.core.audit.service import record as audit
 from lastro.core.auth.models import User
 from lastro.core.auth.permissions import TENANT_ROLES
+from lastro.core.billing import usage
 from lastro.core.web.deps import RuntimeDep, SessionDep, TenantPrincipal, require
 from lastro.core.web.routing import LastroRoute
 from lastro.kit.errors import Conflict, NotFound, ValidationFailed
@@ -137,6 +138,10 @@ async def update_user(
     if body.is_active is not None:
         if user.id == principal.user_id and not body.is_active:
             raise Conflict("Você não pode desativar a si mesmo.", code="CANNOT_DEACTIVATE_SELF")
+        if body.is_active and not user.is_active:
+            await usage.consume(session, "users")
+        elif not body.is_active and user.is_active:
+            await usage.release(session, "users")
         user.is_active = body.is_active
     await session.flush()
     audit(session, "user.updated", "user", user.id, before=before, after=_snapshot(user))
@@ -156,6 +161,8 @@ async def deactivate_user(
     if user.id == principal.user_id:
         raise Conflict("Você não pode desativar a si mesmo.", code="CANNOT_DEACTIVATE_SELF")
     before = _snapshot(user)
+    if user.is_active:
+        await usage.release(session, "users")
     user.is_active = False
     await session.flush()
     audit(session, "user.deactivated", "user", user.id, before=before, after=_snapshot(user))

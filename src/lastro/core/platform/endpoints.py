@@ -6,10 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import EmailStr, Field
 
 from lastro.core.platform import service
-from lastro.core.web.deps import PlatformPrincipal, SessionDep
+from lastro.core.platform.provisioning import DEFAULT_PLAN, AdminSpec, provision
+from lastro.core.web.deps import PlatformPrincipal, RuntimeDep, SessionDep
 from lastro.core.web.routing import LastroRoute
 from lastro.kit.pagination import MAX_LIMIT, Page
 from lastro.kit.schemas import ReadModel, WriteModel
@@ -17,11 +18,21 @@ from lastro.kit.schemas import ReadModel, WriteModel
 router = APIRouter(prefix="/api/v1/platform", route_class=LastroRoute, tags=["platform"])
 
 
+class AdminCreate(WriteModel):
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=128)
+    cpf: str | None = Field(default=None, max_length=14)
+
+
 class TenantCreate(WriteModel):
     slug: str = Field(min_length=1, max_length=63)
     name: str = Field(min_length=1, max_length=200)
     document: str | None = Field(default=None, max_length=18)
-    enabled_modules: list[str] = Field(default_factory=list)
+    plan: str = Field(default=DEFAULT_PLAN, max_length=60)
+    cycle: str = Field(default="monthly", pattern=r"^(monthly|yearly)$")
+    trial: bool = True
+    admin: AdminCreate | None = None
 
 
 class TenantRead(ReadModel):
@@ -48,14 +59,30 @@ async def list_tenants(
 
 @router.post("/tenants", response_model=TenantRead, status_code=201, summary="Criar cliente")
 async def create_tenant(
-    body: TenantCreate, _p: PlatformPrincipal, session: SessionDep
+    body: TenantCreate, _p: PlatformPrincipal, session: SessionDep, runtime: RuntimeDep
 ) -> TenantRead:
-    tenant = await service.create_tenant(
+    """Provision in one step: tenant, subscription (its modules follow the plan), branding
+    defaults and, when given, its first administrator."""
+    admin = (
+        AdminSpec(
+            email=str(body.admin.email),
+            name=body.admin.name,
+            password=body.admin.password,
+            cpf=body.admin.cpf,
+        )
+        if body.admin
+        else None
+    )
+    tenant, _ = await provision(
         session,
+        runtime.auth,
         slug=body.slug,
         name=body.name,
+        plan=body.plan,
+        cycle=body.cycle,
+        trial=body.trial,
         document=body.document,
-        enabled_modules=body.enabled_modules,
+        admin=admin,
     )
     return TenantRead.model_validate(tenant)
 

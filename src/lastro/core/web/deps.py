@@ -193,6 +193,12 @@ PlatformPrincipal = Annotated[Principal, Depends(get_platform_principal)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
+def module_enabled(enabled: list[str] | None, module: str) -> bool:
+    """``*`` stands for every installed module (the all-inclusive plans)."""
+    names = enabled or []
+    return module in names or "*" in names
+
+
 class ModuleNotEnabled(Forbidden):
     code = "MODULE_NOT_ENABLED"
     title = "Módulo não habilitado"
@@ -212,7 +218,7 @@ def module_gate(module: str) -> Any:
         if not cached:
             async with runtime_of(request).db.session(readonly=True, platform=True) as session:
                 tenant = await find_by_slug(session, principal.tenant_slug or "")
-        if tenant is None or module not in (tenant.enabled_modules or []):
+        if tenant is None or not module_enabled(tenant.enabled_modules, module):
             raise ModuleNotEnabled(
                 f"O módulo '{module}' não está habilitado no plano desta empresa."
             )

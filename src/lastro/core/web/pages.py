@@ -24,7 +24,12 @@ from lastro.core.auth.tokens import InvalidToken, decode_access_token
 from lastro.core.platform import service as tenants
 from lastro.core.runtime import Runtime
 from lastro.core.web.branding import Brand, brand_for
-from lastro.core.web.deps import ACCESS_COOKIE, Principal, requested_tenant_slug
+from lastro.core.web.deps import (
+    ACCESS_COOKIE,
+    Principal,
+    module_enabled,
+    requested_tenant_slug,
+)
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.errors import LastroError
 
@@ -230,8 +235,9 @@ async def home(request: Request) -> Response:
             )
             if tenant is None or not tenant.is_active or user is None:
                 return RedirectResponse("/login", status_code=303)
-            enabled = set(tenant.enabled_modules or [])
-            ctx["modules"] = [m for m in runtime.modules if m.name in enabled]
+            ctx["modules"] = [
+                m for m in runtime.modules if module_enabled(tenant.enabled_modules, m.name)
+            ]
         else:
             brand = Brand()
             user = await session.get(PlatformUser, principal.user_id)
