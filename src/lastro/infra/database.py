@@ -34,6 +34,14 @@ _SET_PG_CONTEXT = text(
     "SELECT set_config('app.tenant_id', :tenant, true),"
     " set_config('app.bypass_tenancy', :bypass, true)"
 )
+# Reads run without a transaction (one round trip per query); their connection carries the
+# tenant as a session-level setting, pushed only when it differs from what that connection
+# already holds (remembered in the DBAPI connection's ``info``, which lives as long as it).
+_SET_PG_SESSION_CONTEXT = text(
+    "SELECT set_config('app.tenant_id', :tenant, false),"
+    " set_config('app.bypass_tenancy', :bypass, false)"
+)
+_CONN_CONTEXT_KEY = "lastro_pg_session_context"
 
 
 def normalise_url(url: str) -> str:
@@ -123,9 +131,23 @@ def _wanted_pg_context(session: Session) -> tuple[str, str]:
 def _push_pg_context(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    tenant, bypass = wanted = _wanted_pg_context(session)
-    connection.execute(_SET_PG_CONTEXT, {"tenant": tenant, "bypass": bypass})
-    session.info[_PUSHED_KEY] = wanted
+    _push(connection, _wanted_pg_context(session))
+    session.info[_PUSHED_KEY] = _wanted_pg_context(session)
+
+
+def _push(connection: Connection, wanted: tuple[str, str]) -> None:
+    params = {"tenant": wanted[0], "bypass": wanted[1]}
+    if connection.get_execution_options().get(READONLY_OPTION) and _is_autocommit(connection):
+        info = connection.connection.info
+        if info.get(_CONN_CONTEXT_KEY) != wanted:
+            connection.execute(_SET_PG_SESSION_CONTEXT, params)
+            info[_CONN_CONTEXT_KEY] = wanted
+        return
+    connection.execute(_SET_PG_CONTEXT, params)
+
+
+def _is_autocommit(connection: Connection) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
 
 
 def sync_pg_context(session: Session) -> None:
@@ -136,7 +158,7 @@ def sync_pg_context(session: Session) -> None:
         return  # no PostgreSQL transaction yet: after_begin will push
     wanted = _wanted_pg_context(session)
     if pushed != wanted:
-        session.connection().execute(_SET_PG_CONTEXT, {"tenant": wanted[0], "bypass": wanted[1]})
+        _push(session.connection(), wanted)
         session.info[_PUSHED_KEY] = wanted
 
 
@@ -153,8 +175,11 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_engine(self.url, pool_size=pool_size, echo=echo)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        read_options: dict[str, object] = {READONLY_OPTION: True}
+        if self.engine.dialect.name == "postgresql":
+            read_options["isolation_level"] = "AUTOCOMMIT"
         self.read_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(**{READONLY_OPTION: True}), expire_on_commit=False
+            self.engine.execution_options(**read_options), expire_on_commit=False
         )
 
     @property

@@ -87,3 +87,18 @@ async def test_row_level_security_on_postgres(
                 ),
                 {"t": str(b.id)},
             )
+
+
+async def test_reads_alternating_tenants_on_pooled_connections(client: object,
+                                                               factory: Factory) -> None:
+    """Read sessions keep the tenant on the pooled connection between requests; switching
+    tenants must always switch what the database lets through."""
+    import httpx
+
+    assert isinstance(client, httpx.AsyncClient)
+    a = await factory.tenant()
+    b = await factory.tenant()
+    for _ in range(6):
+        for t in (a, b):
+            users = (await client.get("/api/v1/users", headers=t.headers)).json()
+            assert [u["email"] for u in users["items"]] == [t.admin_email]
