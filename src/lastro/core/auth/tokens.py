@@ -8,10 +8,12 @@ module's new permissions apply without re-login.
 from __future__ import annotations
 
 import hashlib
+import time
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -62,6 +64,16 @@ def issue_access_token(
 
 
 def decode_access_token(token: str, *, secret: str, algorithm: str) -> AccessClaims:
+    """Verify and read an access token. A verified token is remembered (by its exact bytes)
+    until it expires, so repeated requests with it skip the signature check."""
+    claims, expires = _decode_verified(token, secret, algorithm)
+    if expires <= time.time():
+        raise InvalidToken("Token de acesso expirado.", code="TOKEN_EXPIRED")
+    return claims
+
+
+@lru_cache(maxsize=8192)
+def _decode_verified(token: str, secret: str, algorithm: str) -> tuple[AccessClaims, float]:
     try:
         data = jwt.decode(
             token,
@@ -80,13 +92,14 @@ def decode_access_token(token: str, *, secret: str, algorithm: str) -> AccessCla
     if data.get("typ") != "access" or subject is None or (tid is not None and tenant_id is None):
         raise InvalidToken("Token de acesso inválido.")
     slug = data.get("ten")
-    return AccessClaims(
+    claims = AccessClaims(
         subject=subject,
         tenant_id=tenant_id,
         tenant_slug=slug if isinstance(slug, str) else None,
         role=str(data.get("role", "")),
         token_id=str(data.get("jti", "")),
     )
+    return claims, float(data["exp"])
 
 
 def new_refresh_token() -> tuple[str, str]:
