@@ -8,8 +8,8 @@ module's new permissions apply without re-login.
 from __future__ import annotations
 
 import hashlib
-import time
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
