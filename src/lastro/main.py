@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from lastro.core.audit import endpoints as audit_endpoints
 from lastro.core.audit.service import install_audit_hooks
 from lastro.core.auth import account as account_endpoints
+from lastro.core.auth import api_keys as api_key_endpoints
 from lastro.core.auth import endpoints as auth_endpoints
 from lastro.core.auth import users as users_endpoints
 from lastro.core.auth.permissions import grant
@@ -182,6 +183,7 @@ def create_app(
     app.include_router(auth_endpoints.router)
     app.include_router(account_endpoints.router)
     app.include_router(users_endpoints.router)
+    app.include_router(api_key_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(platform_endpoints.router)
     app.include_router(billing_endpoints.platform_router)

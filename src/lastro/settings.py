@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = 900
     password_min_length: int = 10
     login_rate_limit_per_minute: int = 30
+    user_rate_limit_per_minute: int = 1200
 
     max_body_bytes: int = 1_048_576
     base_domain: str = "localhost"

@@ -87,6 +87,13 @@ async def test_routes_permissions_and_tenant_isolation(
             resources={
                 "note_id": note_id,
                 "user_id": str(await notes_factory.user(a.id, email="u@a.example")),
+                "key_id": (
+                    await notes_client.post(
+                        "/api/v1/api-keys",
+                        headers=a.headers,
+                        json={"name": "k", "permissions": ["notes.read"]},
+                    )
+                ).json()["id"],
             },
             bodies={("PATCH", "/api/v1/notes/{note_id}"): {"text": "invadido"}},
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lastro.kit.orm import Base, HasId, TenantScoped, Timestamps
@@ -62,3 +62,20 @@ class RefreshToken(HasId, Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     ip: Mapped[str | None] = mapped_column(String(64), default=None)
     user_agent: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+class ApiKey(TenantScoped, Base):
+    """A tenant's integration credential: shown once, stored as a SHA-256 hash, scoped to
+    permissions, revocable. ``prefix`` identifies it publicly (in lists and logs)."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("uq_api_keys_prefix", "prefix", unique=True),)
+
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

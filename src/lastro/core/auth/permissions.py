@@ -27,6 +27,7 @@ _grants: dict[str, set[str]] = {
         "users.manage",
         "tenant.settings",
         "br.inspect",
+        "api_keys.manage",
     },
     "manager": {"me.read", "users.read", "br.inspect"},
     "operator": {"me.read", "br.inspect"},

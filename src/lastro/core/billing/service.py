@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import time
 import uuid
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -18,6 +19,7 @@ from lastro.core.billing.metrics import METRICS
 from lastro.core.billing.models import Plan, PlanChange, Subscription
 from lastro.core.platform.models import Tenant
 from lastro.core.platform.service import tenant_cache
+from lastro.infra.database import Database
 from lastro.kit.clock import today_sp, utcnow
 from lastro.kit.errors import ValidationFailed
 from lastro.kit.money import CENT
@@ -209,3 +211,23 @@ async def change_plan(
         after={"plan": new.code, "cycle": cycle, "proration": amount},
     )
     return change
+
+
+_rate_cache: dict[uuid.UUID, tuple[float, int]] = {}
+DEFAULT_API_RATE_LIMIT = 100
+
+
+async def api_rate_limit(db: Database, tenant_id: uuid.UUID) -> int:
+    """Requests per 15 minutes allowed to each API key of the tenant, by its plan (cached)."""
+    hit = _rate_cache.get(tenant_id)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    async with db.session(readonly=True, tenant_id=tenant_id) as session:
+        value = await session.scalar(
+            select(Plan.api_rate_limit).join(Subscription, Subscription.plan_id == Plan.id)
+        )
+    limit = int(value or DEFAULT_API_RATE_LIMIT)
+    if len(_rate_cache) > 10_000:
+        _rate_cache.clear()
+    _rate_cache[tenant_id] = (time.monotonic() + 30.0, limit)
+    return limit

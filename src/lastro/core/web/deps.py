@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lastro.core.auth.api_key_auth import authenticate as authenticate_api_key
+from lastro.core.auth.api_key_auth import looks_like_api_key
 from lastro.core.auth.errors import (
     PermissionDenied,
     PlatformAdminRequired,
@@ -23,11 +25,13 @@ from lastro.core.auth.errors import (
 )
 from lastro.core.auth.permissions import has_permission, permissions_for
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
+from lastro.core.billing.service import api_rate_limit
 from lastro.core.platform.service import TenantSuspended, find_by_slug, tenant_cache
 from lastro.core.runtime import Runtime
 from lastro.infra.database import bind_platform, bind_tenant
+from lastro.infra.rate_limit import rate_limit_headers
 from lastro.kit.context import update_context
-from lastro.kit.errors import Forbidden, Unauthorized
+from lastro.kit.errors import Forbidden, TooManyRequests, Unauthorized
 
 ACCESS_COOKIE = "lastro_access"
 
@@ -39,6 +43,7 @@ class Principal:
     tenant_slug: str | None
     role: str
     permissions: frozenset[str]
+    kind: str = "user"  # or "api_key"
 
     @property
     def is_platform(self) -> bool:
@@ -94,32 +99,68 @@ async def _ensure_tenant_active(runtime: Runtime, principal: Principal) -> None:
         raise TenantSuspended(f"O cliente '{tenant.slug}' está suspenso.")
 
 
+RATE_LIMIT_HEADERS_KEY = "lastro.ratelimit_headers"
+
+
+async def _rate_limit(request: Request, runtime: Runtime, principal: Principal) -> None:
+    """Per API key by the tenant's plan (requests per 15 minutes); per person generously, so
+    the web pages never feel it. Shared through Redis when configured."""
+    if principal.kind == "api_key" and principal.tenant_id is not None:
+        limit = await api_rate_limit(runtime.db, principal.tenant_id)
+        key, window = f"rl:key:{principal.user_id}", 900
+    else:
+        limit = runtime.settings.user_rate_limit_per_minute
+        key, window = f"rl:user:{principal.user_id}", 60
+    result = await runtime.rate_limiter.hit(key, limit, window)
+    headers = rate_limit_headers(result)
+    request.scope[RATE_LIMIT_HEADERS_KEY] = headers
+    if not result.allowed:
+        raise TooManyRequests(
+            f"Limite de {limit} requisições por {window // 60} minuto(s) excedido; aguarde "
+            f"{headers.get('Retry-After', '1')} s.",
+            code="RATE_LIMITED",
+            headers=headers,
+        )
+
+
 async def get_optional_principal(request: Request) -> Principal | None:
     cached = request.scope.get("lastro.principal", False)
     if cached is not False:
         return cached  # type: ignore[no-any-return]
     runtime = runtime_of(request)
-    token = _bearer(request)
+    token = request.headers.get("x-api-key") or _bearer(request)
     principal: Principal | None = None
     if token:
         s = runtime.settings
-        claims = decode_access_token(token, secret=s.secret_key, algorithm=s.jwt_algorithm)
-        asked = requested_tenant_slug(request, s.base_domain)
-        if asked is not None and asked != claims.tenant_slug:
-            raise TenantMismatch(
-                f"O token pertence a outro cliente e não pode ser usado com '{asked}'."
+        if looks_like_api_key(token):
+            identity = await authenticate_api_key(runtime.db, token)
+            principal = Principal(
+                user_id=identity.key_id,
+                tenant_id=identity.tenant_id,
+                tenant_slug=identity.tenant_slug,
+                role="api",
+                permissions=identity.permissions,
+                kind="api_key",
             )
-        principal = Principal(
-            user_id=claims.subject,
-            tenant_id=claims.tenant_id,
-            tenant_slug=claims.tenant_slug,
-            role=claims.role,
-            permissions=permissions_for(claims.role),
-        )
+        else:
+            claims = decode_access_token(token, secret=s.secret_key, algorithm=s.jwt_algorithm)
+            principal = Principal(
+                user_id=claims.subject,
+                tenant_id=claims.tenant_id,
+                tenant_slug=claims.tenant_slug,
+                role=claims.role,
+                permissions=permissions_for(claims.role),
+            )
+        asked = requested_tenant_slug(request, s.base_domain)
+        if asked is not None and asked != principal.tenant_slug:
+            raise TenantMismatch(
+                f"A credencial pertence a outro cliente e não pode ser usada com '{asked}'."
+            )
         if principal.tenant_id is not None:
             await _ensure_tenant_active(runtime, principal)
+        await _rate_limit(request, runtime, principal)
         update_context(
-            actor_kind="platform" if principal.is_platform else "user",
+            actor_kind=principal.kind if principal.tenant_id else "platform",
             actor_id=str(principal.user_id),
             tenant_id=principal.tenant_id,
             tenant_slug=principal.tenant_slug,

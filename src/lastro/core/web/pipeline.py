@@ -80,7 +80,11 @@ class RequestPipeline:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid)]
+                extra = [(b"x-request-id", rid)]
+                limits = scope.get("lastro.ratelimit_headers")
+                if limits and message["status"] != 429:  # a 429 carries its own
+                    extra.extend((k.lower().encode(), v.encode()) for k, v in limits.items())
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         declared = headers.get("content-length")
