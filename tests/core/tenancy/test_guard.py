@@ -89,8 +89,9 @@ async def test_row_level_security_on_postgres(
             )
 
 
-async def test_reads_alternating_tenants_on_pooled_connections(client: object,
-                                                               factory: Factory) -> None:
+async def test_reads_alternating_tenants_on_pooled_connections(
+    client: object, factory: Factory
+) -> None:
     """Read sessions keep the tenant on the pooled connection between requests; switching
     tenants must always switch what the database lets through."""
     import httpx
