@@ -20,6 +20,7 @@ class Tenant(HasId, Timestamps, Base):
     document: Mapped[str | None] = mapped_column(String(18), default=None)
     reseller_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True, default=None)
     enabled_modules: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     @property
