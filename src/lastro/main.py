@@ -25,6 +25,7 @@ from lastro.core.auth.permissions import grant
 from lastro.core.auth.service import AuthService
 from lastro.core.billing import endpoints as billing_endpoints
 from lastro.core.modules import ModuleSpec
+from lastro.core.platform import branding as branding_endpoints
 from lastro.core.platform import endpoints as platform_endpoints
 from lastro.core.runtime import Runtime
 from lastro.core.tenancy import install_tenancy_guard
@@ -186,6 +187,7 @@ def create_app(
     app.include_router(api_key_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(platform_endpoints.router)
+    app.include_router(branding_endpoints.router)
     app.include_router(billing_endpoints.platform_router)
     app.include_router(billing_endpoints.router)
     app.include_router(tools_endpoints.router)

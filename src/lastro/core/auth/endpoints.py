@@ -16,7 +16,7 @@ from lastro.core.auth.schemas import (
 )
 from lastro.core.platform import service as tenants
 from lastro.core.runtime import Runtime
-from lastro.core.web.deps import PrincipalDep, RuntimeDep, SessionDep, requested_tenant_slug
+from lastro.core.web.deps import PrincipalDep, RuntimeDep, SessionDep, resolve_tenant_slug
 from lastro.core.web.routing import LastroRoute
 from lastro.infra.rate_limit import rate_limit_headers
 from lastro.kit.errors import TooManyRequests, Unauthorized
@@ -49,7 +49,7 @@ async def login(
     await throttle_login(runtime, ip)
     pair = await runtime.auth.login(
         session,
-        tenant_slug=requested_tenant_slug(request, runtime.settings.base_domain),
+        tenant_slug=await resolve_tenant_slug(request, runtime),
         username=body.username,
         password=body.password,
         totp_code=body.totp,

@@ -51,6 +51,20 @@ class _TenantCache:
 
 
 tenant_cache = _TenantCache()
+# host → (expiry, slug or None) for tenants served on their own domain
+domain_cache: dict[str, tuple[float, str | None]] = {}
+
+
+async def slug_for_domain(session: AsyncSession, host: str) -> str | None:
+    """The tenant served on ``host`` (a custom domain), cached for a few seconds."""
+    hit = domain_cache.get(host)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    slug = await session.scalar(select(Tenant.slug).where(Tenant.custom_domain == host))
+    if len(domain_cache) > 10_000:
+        domain_cache.clear()
+    domain_cache[host] = (time.monotonic() + _CACHE_TTL, slug)
+    return slug
 
 
 def snapshot(tenant: Tenant) -> dict[str, Any]:

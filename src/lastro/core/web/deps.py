@@ -26,7 +26,12 @@ from lastro.core.auth.errors import (
 from lastro.core.auth.permissions import has_permission, permissions_for
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
 from lastro.core.billing.service import api_rate_limit
-from lastro.core.platform.service import TenantSuspended, find_by_slug, tenant_cache
+from lastro.core.platform.service import (
+    TenantSuspended,
+    find_by_slug,
+    slug_for_domain,
+    tenant_cache,
+)
 from lastro.core.runtime import Runtime
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.infra.rate_limit import rate_limit_headers
@@ -74,6 +79,25 @@ def requested_tenant_slug(request: Request, base_domain: str) -> str | None:
         if sub and "." not in sub and sub not in ("www", "api"):
             return sub
     return None
+
+
+def _host(request: Request) -> str:
+    return (request.headers.get("host") or "").split(":", 1)[0].lower().rstrip(".")
+
+
+async def resolve_tenant_slug(request: Request, runtime: Runtime) -> str | None:
+    """As :func:`requested_tenant_slug`, plus tenants served on their own custom domain."""
+    slug = requested_tenant_slug(request, runtime.settings.base_domain)
+    if slug is not None:
+        return slug
+    host = _host(request)
+    base = runtime.settings.base_domain.lower()
+    if not host or "." not in host or host == base or host.endswith("." + base):
+        return None
+    if host.replace(".", "").isdigit():  # an IPv4 address
+        return None
+    async with runtime.db.session(readonly=True, platform=True) as session:
+        return await slug_for_domain(session, host)
 
 
 def _bearer(request: Request) -> str | None:
@@ -151,7 +175,7 @@ async def get_optional_principal(request: Request) -> Principal | None:
                 role=claims.role,
                 permissions=permissions_for(claims.role),
             )
-        asked = requested_tenant_slug(request, s.base_domain)
+        asked = await resolve_tenant_slug(request, runtime)
         if asked is not None and asked != principal.tenant_slug:
             raise TenantMismatch(
                 f"A credencial pertence a outro cliente e não pode ser usada com '{asked}'."

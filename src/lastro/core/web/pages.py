@@ -28,7 +28,7 @@ from lastro.core.web.deps import (
     ACCESS_COOKIE,
     Principal,
     module_enabled,
-    requested_tenant_slug,
+    resolve_tenant_slug,
 )
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.errors import LastroError
@@ -154,9 +154,7 @@ async def page_principal(
 @router.get("/login")
 async def login_page(request: Request) -> Response:
     runtime = _runtime(request)
-    slug = request.query_params.get("tenant") or requested_tenant_slug(
-        request, runtime.settings.base_domain
-    )
+    slug = request.query_params.get("tenant") or await resolve_tenant_slug(request, runtime)
     async with runtime.db.session(readonly=True) as session:
         bind_platform(session)
         brand, _ = await _brand(session, slug)
