@@ -142,3 +142,18 @@ def test_worker_starts_and_stops_cleanly(env: dict[str, str]) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_tenant_export_delete_import(env: dict[str, str], tmp_path: Path) -> None:
+    run(env, "demo")
+    archive = tmp_path / "acme.zip"
+    out = run(env, "tenant", "export", "acme", str(archive)).stdout
+    assert "users: 1 linha(s)" in out and archive.exists()
+    run(env, "tenant", "delete", "acme", "--yes")
+    assert " acme " not in run(env, "tenant", "list").stdout.replace("\n", " ")
+    run(env, "tenant", "import", str(archive))
+    assert "acme" in run(env, "tenant", "list").stdout
+    verified = run(env, "audit", "verify", "--tenant", "acme")
+    assert "íntegros" in verified.stdout
+    again = run(env, "tenant", "import", str(archive), ok=False)
+    assert again.returncode == 1 and "TENANT_EXISTS" in again.stderr

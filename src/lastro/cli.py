@@ -158,22 +158,98 @@ def worker(
 def tenant_create(
     slug: str,
     name: str,
-    modules: Annotated[str, typer.Option(help="Módulos habilitados, separados por vírgula")] = "",
+    plan: Annotated[str, typer.Option(help="Código do plano")] = "chat-starter",
+    cycle: Annotated[str, typer.Option(help="monthly ou yearly")] = "monthly",
+    trial: Annotated[bool, typer.Option(help="Começar com 30 dias de piloto")] = True,
+    admin_email: Annotated[
+        str | None, typer.Option(help="E-mail do primeiro administrador")
+    ] = None,
+    admin_name: Annotated[
+        str, typer.Option(help="Nome do primeiro administrador")
+    ] = "Administrador",
 ) -> None:
-    """Cria um cliente."""
-    from lastro.core.platform import service
+    """Provisiona um cliente num passo: cliente, assinatura, módulos, marca e administrador."""
+    from lastro.core.billing import service as billing
+    from lastro.core.platform.provisioning import AdminSpec, provision
+
+    password = ""
+    if admin_email:
+        password = typer.prompt("Senha do administrador", hide_input=True, confirmation_prompt=True)
 
     async def go(runtime: Any) -> str:
         async with runtime.db.unit_of_work(platform=True) as session:
-            tenant = await service.create_tenant(
+            await billing.seed_plans(session)
+        async with runtime.db.unit_of_work(platform=True) as session:
+            admin = (
+                AdminSpec(email=admin_email, name=admin_name, password=password)
+                if admin_email
+                else None
+            )
+            tenant, _ = await provision(
                 session,
+                runtime.auth,
                 slug=slug,
                 name=name,
-                enabled_modules=[m for m in modules.split(",") if m],
+                plan=plan,
+                cycle=cycle,
+                trial=trial,
+                admin=admin,
             )
             return str(tenant.id)
 
-    typer.echo(f"Cliente '{slug}' criado: {_guard(go)}")
+    typer.echo(f"Cliente '{slug}' criado no plano {plan}: {_guard(go)}")
+
+
+@tenant_app.command("export")
+def tenant_export(slug: str, file: Path) -> None:
+    """Exporta as linhas de um cliente para um arquivo portátil (com manifesto e checksums)."""
+    import lastro.models  # noqa: F401 - every table must be known
+    from lastro.core.platform.backup import export_tenant
+
+    def show(table: str, rows: int) -> None:
+        typer.echo(f"  {table}: {rows} linha(s)")
+
+    async def go(runtime: Any) -> Any:
+        return await export_tenant(runtime.db, slug, file, progress=show)
+
+    manifest = _guard(go)
+    total = sum(t["rows"] for t in manifest["tables"].values())
+    typer.echo(f"Exportado '{slug}' para {file} ({total} linhas).")
+
+
+@tenant_app.command("import")
+def tenant_import(file: Path) -> None:
+    """Restaura um cliente exportado (nesta ou noutra instalação, SQLite ou PostgreSQL)."""
+    import lastro.models  # noqa: F401
+    from lastro.core.platform.backup import import_tenant
+
+    if not file.exists():
+        _fail(f"Arquivo não encontrado: {file}", 2)
+
+    async def go(runtime: Any) -> Any:
+        return await import_tenant(runtime.db, file)
+
+    manifest = _guard(go)
+    typer.echo(f"Cliente '{manifest['tenant']['slug']}' restaurado de {file}.")
+
+
+@tenant_app.command("delete")
+def tenant_delete(
+    slug: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirma a exclusão sem perguntar")] = False,
+) -> None:
+    """Exclui um cliente (LGPD), mantendo só o que a lei exige guardar."""
+    import lastro.models  # noqa: F401
+    from lastro.core.platform.backup import delete_tenant
+
+    if not yes:
+        typer.confirm(f"Excluir definitivamente o cliente '{slug}'?", abort=True)
+
+    async def go(runtime: Any) -> Any:
+        return await delete_tenant(runtime.db, slug)
+
+    removed = _guard(go)
+    typer.echo(f"Cliente '{slug}' excluído ({sum(removed.values())} linhas removidas).")
 
 
 @tenant_app.command("list")
