@@ -86,7 +86,10 @@ def test_tenant_user_and_audit_commands(env: dict[str, str]) -> None:
 
     db = Path(env["LASTRO_DATA_DIR"]) / "lastro.db"
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE audit_records SET action = 'forjado' WHERE action = 'user.created'")
+        conn.execute(
+            "UPDATE audit_records SET action = 'forjado' WHERE action = 'user.created' "
+            "AND tenant_id = (SELECT id FROM tenants WHERE slug = 'loja-cli')"
+        )
     broken = run(env, "audit", "verify", "--tenant", "loja-cli", ok=False)
     assert broken.returncode == 1 and "FALHA" in broken.stderr
 

@@ -24,9 +24,12 @@ from lastro.core.auth import users as users_endpoints
 from lastro.core.auth.permissions import grant
 from lastro.core.auth.service import AuthService
 from lastro.core.billing import endpoints as billing_endpoints
+from lastro.core.ledger.expiry import expire_pending
 from lastro.core.modules import ModuleSpec
 from lastro.core.platform import branding as branding_endpoints
+from lastro.core.platform import dashboard as platform_dashboard
 from lastro.core.platform import endpoints as platform_endpoints
+from lastro.core.platform import resellers as platform_resellers
 from lastro.core.runtime import Runtime
 from lastro.core.tenancy import install_tenancy_guard
 from lastro.core.tools import endpoints as tools_endpoints
@@ -112,14 +115,25 @@ def _register_core_jobs(registry: JobRegistry, db: Database) -> list[Schedule]:
     async def purge_idempotency_keys(_payload: dict[str, object]) -> None:
         await idempotency.purge_expired(db)
 
+    async def expire_ledger_holds(_payload: dict[str, object]) -> None:
+        await expire_pending(db)
+
     registry.register("core.idempotency.purge", purge_idempotency_keys)
+    registry.register("core.ledger.expire_pending", expire_ledger_holds)
     return [
         Schedule(
             name="core.idempotency.purge",
             cron="17 3 * * *",
             job="core.idempotency.purge",
             payload={},
-        )
+        ),
+        # holds (card authorisations, bids awaiting payment) are released every minute
+        Schedule(
+            name="core.ledger.expire_pending",
+            cron="* * * * *",
+            job="core.ledger.expire_pending",
+            payload={},
+        ),
     ]
 
 
@@ -187,6 +201,10 @@ def create_app(
     app.include_router(api_key_endpoints.router)
     app.include_router(audit_endpoints.router)
     app.include_router(platform_endpoints.router)
+    app.include_router(platform_resellers.platform_router)
+    app.include_router(platform_resellers.router)
+    app.include_router(platform_dashboard.router)
+    app.include_router(platform_dashboard.pages_router)
     app.include_router(branding_endpoints.router)
     app.include_router(billing_endpoints.platform_router)
     app.include_router(billing_endpoints.router)

@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::[^}]*)?}")
-DEFAULT_EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/platform/", "/api/v1/br/")
+DEFAULT_EXEMPT_PREFIXES = ("/api/v1/auth/", "/api/v1/platform/", "/api/v1/br/", "/api/v1/reseller/")
 DEFAULT_EXEMPT_PATHS = frozenset({"/api/v1/me"})
 
 

@@ -28,6 +28,7 @@ _grants: dict[str, set[str]] = {
         "tenant.settings",
         "br.inspect",
         "api_keys.manage",
+        "reseller.manage",  # only takes effect when the tenant is a reseller
     },
     "manager": {"me.read", "users.read", "br.inspect"},
     "operator": {"me.read", "br.inspect"},

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lastro.core.audit.service import record as audit
@@ -50,9 +50,21 @@ class CorruptArchive(ValidationFailed):
     title = "Arquivo de exportação inválido ou corrompido"
 
 
-def tenant_tables() -> list[Table]:
-    """Every table holding one tenant's rows, parents before children."""
-    return [t for t in metadata.sorted_tables if "tenant_id" in t.c and t.name not in EXCLUDED]
+def tenant_tables(existing: set[str] | None = None) -> list[Table]:
+    """Every table holding one tenant's rows, parents before children (only those that exist
+    in this database when ``existing`` is given: a module may not be installed here)."""
+    return [
+        t
+        for t in metadata.sorted_tables
+        if "tenant_id" in t.c
+        and t.name not in EXCLUDED
+        and (existing is None or t.name in existing)
+    ]
+
+
+async def _existing_tables(session: AsyncSession) -> set[str]:
+    conn = await session.connection()
+    return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
 
 
 def _encode(value: Any) -> Any:
@@ -106,10 +118,11 @@ async def export_tenant(
             raise NotFound(f"Cliente '{slug}' não encontrado.", code="TENANT_NOT_FOUND")
         tables: dict[str, dict[str, Any]] = {}
         files: dict[str, bytes] = {}
+        present = tenant_tables(await _existing_tables(session))
         for name in REFERENCED:
             table = metadata.tables[name]
             ids: set[Any] = set()
-            for child in tenant_tables():
+            for child in present:
                 for fk in child.foreign_keys:
                     if fk.column.table is table:
                         ids.update(
@@ -131,7 +144,7 @@ async def export_tenant(
             data = b"".join(line + b"\n" for line in lines)
             files[f"tables/{name}.jsonl"] = data
             tables[name] = {"rows": len(lines), "sha256": hashlib.sha256(data).hexdigest()}
-        for table in [metadata.tables["tenants"], *tenant_tables()]:
+        for table in [metadata.tables["tenants"], *present]:
             lines = await _rows(session, table, tenant.id)
             data = b"".join(line + b"\n" for line in lines)
             files[f"tables/{table.name}.jsonl"] = data
@@ -212,7 +225,20 @@ async def import_tenant(db: Database, path: Path) -> dict[str, Any]:
             await session.execute(
                 update(tenants_table).where(tenants_table.c.id == tenant_id).values(**revived)
             )
-        for table in [metadata.tables["tenants"], *tenant_tables()]:
+        present = tenant_tables(await _existing_tables(session))
+        missing = [
+            n
+            for n, rows in content.items()
+            if rows
+            and n not in REFERENCED
+            and n != "tenants"
+            and n not in {t.name for t in present}
+        ]
+        if missing:
+            raise CorruptArchive(
+                f"Esta instalação não tem as tabelas: {', '.join(sorted(missing))}."
+            )
+        for table in [metadata.tables["tenants"], *present]:
             rows = content.get(table.name) or []
             if not rows or (tombstone and table.name == "tenants"):
                 continue
@@ -263,7 +289,7 @@ async def delete_tenant(db: Database, slug: str) -> dict[str, int]:
         tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
         if tenant is None:
             raise NotFound(f"Cliente '{slug}' não encontrado.", code="TENANT_NOT_FOUND")
-        for table in reversed(tenant_tables()):
+        for table in reversed(tenant_tables(await _existing_tables(session))):
             if table.name in RETAINED_ON_DELETE or table.name not in metadata.tables:
                 continue
             result = await session.execute(delete(table).where(table.c.tenant_id == tenant.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Boolean, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lastro.kit.orm import Base, HasId, Timestamps
@@ -18,7 +18,9 @@ class Tenant(HasId, Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default="active")
     document: Mapped[str | None] = mapped_column(String(18), default=None)
-    reseller_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    reseller_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    # A reseller owns the tenants whose ``reseller_id`` is its id (see core.platform.resellers).
+    is_reseller: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True, default=None)
     enabled_modules: Mapped[list[str]] = mapped_column(JSON, default=list)
