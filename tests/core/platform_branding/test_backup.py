@@ -65,8 +65,11 @@ async def _populated(runtime: Runtime, factory: Factory, client: httpx.AsyncClie
 def _tables(path: Path) -> dict[str, bytes]:
     """Table files of an export (the test-only module's table exists in one database only)."""
     with zipfile.ZipFile(path) as archive:
-        return {n: archive.read(n) for n in archive.namelist()
-                if n.startswith("tables/") and not n.startswith("tables/test_")}
+        return {
+            n: archive.read(n)
+            for n in archive.namelist()
+            if n.startswith("tables/") and not n.startswith("tables/test_")
+        }
 
 
 async def _target(kind: str, tmp: Path) -> AsyncIterator[Database]:
