@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Integer, LargeBinary, String, delete, select, update
+from sqlalchemy import Integer, LargeBinary, String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -198,14 +198,3 @@ async def purge_expired(db: Database) -> int:
             delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEY_TTL)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def exists(session: AsyncSession, scope: str, key: str) -> bool:
-    return (
-        await session.scalar(
-            select(IdempotencyRecord.key).where(
-                IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-            )
-        )
-        is not None
-    )
