@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -112,7 +113,19 @@ async def test_routes_permissions_and_tenant_isolation(
     assert r.status_code == 403 and r.json()["code"] == "PERMISSION_DENIED"
 
 
-def _use_bus(runtime: Runtime, kind: str) -> None:
+async def _drop_stale_queues(url: str, names: list[str]) -> None:
+    """Handler queues are named by handler, not by exchange: empty what an earlier run left."""
+    import aio_pika
+
+    connection = await aio_pika.connect(url)
+    async with connection:
+        for name in names:
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.queue_delete(name)
+
+
+async def _use_bus(runtime: Runtime, kind: str) -> None:
     """Swap the runtime's bus for a real broker, on names unique to this test."""
     from lastro.infra.bus import RabbitBus, RedisBus
 
@@ -121,6 +134,7 @@ def _use_bus(runtime: Runtime, kind: str) -> None:
         url = service_url("LASTRO_TEST_BROKER_URL")
         if url is None:
             pytest.skip("LASTRO_TEST_BROKER_URL not set")
+        await _drop_stale_queues(url, ["handler.notes.count", "handler.notes.count.dlq"])
         bus: Any = RabbitBus(url, exchange=f"test.{unique}")
     else:
         url = service_url("LASTRO_TEST_REDIS_URL")
@@ -138,7 +152,7 @@ async def test_events_flow_through_outbox_once(
     bus_kind: str,
 ) -> None:
     if bus_kind != "memory":
-        _use_bus(notes_runtime, bus_kind)
+        await _use_bus(notes_runtime, bus_kind)
     tenant = await notes_factory.tenant(modules=["notes"])
     notes_module.HANDLED.clear()
     await start_background(notes_runtime, consumers=True)
