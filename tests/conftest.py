@@ -129,14 +129,14 @@ async def truncate_all(owner_url: str) -> None:
 
 @pytest.fixture
 async def runtime(settings: Settings, database_urls: DatabaseUrls) -> AsyncIterator[Runtime]:
-    tenant_cache._by_slug.clear()
+    tenant_cache.clear()
     rt = build_runtime(settings, modules=[])
     try:
         yield rt
     finally:
         await stop_background(rt)
         await truncate_all(database_urls.owner)
-        tenant_cache._by_slug.clear()
+        tenant_cache.clear()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from lastro.core.auth.models import ApiKey
 from lastro.core.auth.tokens import InvalidToken
 from lastro.core.platform.models import Tenant
 from lastro.infra.database import Database
+from lastro.kit.ttl_cache import TTLCache
 
 KEY_PREFIX = "lk_"
 _CACHE_TTL = 5.0
@@ -40,7 +40,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-_cache: dict[str, tuple[float, ApiKeyIdentity | None, str]] = {}
+_cache: TTLCache[str, tuple[ApiKeyIdentity | None, str]] = TTLCache(_CACHE_TTL)
 
 
 async def authenticate(db: Database, value: str) -> ApiKeyIdentity:
@@ -50,8 +50,8 @@ async def authenticate(db: Database, value: str) -> ApiKeyIdentity:
         prefix, secret = _split(value)
     except ValueError:
         raise InvalidToken("Chave de API malformada.", code="INVALID_API_KEY") from None
-    hit = _cache.get(prefix)
-    if hit is None or hit[0] < time.monotonic():
+    cached, hit = _cache.get(prefix)
+    if not cached or hit is None:
         async with db.session(readonly=True, platform=True) as session:
             found = (
                 await session.execute(
@@ -66,11 +66,9 @@ async def authenticate(db: Database, value: str) -> ApiKeyIdentity:
             row = found[0]
             identity = ApiKeyIdentity(row.id, row.tenant_id, found[1], frozenset(row.permissions))
             stored = row.key_hash
-        if len(_cache) > 10_000:
-            _cache.clear()
-        hit = (time.monotonic() + _CACHE_TTL, identity, stored)
-        _cache[prefix] = hit
-    _, identity, stored = hit
+        hit = (identity, stored)
+        _cache.put(prefix, hit)
+    identity, stored = hit
     if identity is None or not hmac.compare_digest(stored, digest(secret)):
         raise InvalidToken("Chave de API inválida ou revogada.", code="INVALID_API_KEY")
     return identity
@@ -78,4 +76,4 @@ async def authenticate(db: Database, value: str) -> ApiKeyIdentity:
 
 def forget(prefix: str) -> None:
     """Drop a cached lookup (the key was just revoked in this process)."""
-    _cache.pop(prefix, None)
+    _cache.forget(prefix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from sqlalchemy import ColumnElement, select, update
@@ -156,10 +156,10 @@ class AuthService:
     ) -> ColumnElement[bool]:
         return model.email == ident.email if ident.email else model.cpf == ident.cpf
 
-    def _register_failure(self, session: AsyncSession, account: Credentials, now: object) -> None:
+    def _register_failure(self, session: AsyncSession, account: Credentials, now: datetime) -> None:
         account.failed_logins = (account.failed_logins or 0) + 1
         if account.failed_logins >= self.settings.login_max_failures:
-            account.locked_until = utcnow() + timedelta(seconds=self.settings.login_lockout_seconds)
+            account.locked_until = now + timedelta(seconds=self.settings.login_lockout_seconds)
             account.failed_logins = 0
             audit(session, "auth.locked", "user", getattr(account, "id", None))
         else:

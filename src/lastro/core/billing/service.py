@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import time
 import uuid
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -23,6 +22,7 @@ from lastro.infra.database import Database
 from lastro.kit.clock import today_sp, utcnow
 from lastro.kit.errors import ValidationFailed
 from lastro.kit.money import CENT
+from lastro.kit.ttl_cache import TTLCache
 
 TRIAL_DAYS = 30
 CYCLES = ("monthly", "yearly")
@@ -213,21 +213,19 @@ async def change_plan(
     return change
 
 
-_rate_cache: dict[uuid.UUID, tuple[float, int]] = {}
+_rate_cache: TTLCache[uuid.UUID, int] = TTLCache(30.0)
 DEFAULT_API_RATE_LIMIT = 100
 
 
 async def api_rate_limit(db: Database, tenant_id: uuid.UUID) -> int:
     """Requests per 15 minutes allowed to each API key of the tenant, by its plan (cached)."""
-    hit = _rate_cache.get(tenant_id)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    cached, limit = _rate_cache.get(tenant_id)
+    if cached and limit is not None:
+        return limit
     async with db.session(readonly=True, tenant_id=tenant_id) as session:
         value = await session.scalar(
             select(Plan.api_rate_limit).join(Subscription, Subscription.plan_id == Plan.id)
         )
     limit = int(value or DEFAULT_API_RATE_LIMIT)
-    if len(_rate_cache) > 10_000:
-        _rate_cache.clear()
-    _rate_cache[tenant_id] = (time.monotonic() + 30.0, limit)
+    _rate_cache.put(tenant_id, limit)
     return limit

@@ -44,15 +44,17 @@ def current_period(metric_code: str) -> str:
     return today_sp().strftime("%Y-%m") if metric(metric_code).kind == "monthly" else ""
 
 
-async def limit_of(session: AsyncSession, metric_code: str) -> int | None:
-    """The tenant's plan limit for a metric (None: unlimited or no subscription yet)."""
+async def plan_limits(session: AsyncSession) -> dict[str, int | None]:
+    """The limits of the bound tenant's plan (empty: no subscription yet)."""
     row = await session.execute(
         select(Plan.limits).join(Subscription, Subscription.plan_id == Plan.id)
     )
-    limits = row.scalar_one_or_none()
-    if not limits:
-        return None
-    value = limits.get(metric_code)
+    return row.scalar_one_or_none() or {}
+
+
+async def limit_of(session: AsyncSession, metric_code: str) -> int | None:
+    """The tenant's plan limit for a metric (None: unlimited or no subscription yet)."""
+    value = (await plan_limits(session)).get(metric_code)
     return int(value) if value is not None else None
 
 
@@ -175,10 +177,7 @@ async def usage_report(session: AsyncSession) -> list[Usage]:
     counters = {
         (c.metric, c.period): c.value for c in (await session.scalars(select(UsageCounter))).all()
     }
-    row = await session.execute(
-        select(Plan.limits).join(Subscription, Subscription.plan_id == Plan.id)
-    )
-    limits: dict[str, int | None] = row.scalar_one_or_none() or {}
+    limits = await plan_limits(session)
     out = []
     for code in sorted(set(limits) | {m for m, _ in counters}):
         try:

@@ -299,7 +299,7 @@ async def delete_tenant(db: Database, slug: str) -> dict[str, int]:
             if table is not None and "tenant_id" in table.c:
                 await session.execute(delete(table).where(table.c.tenant_id == tenant.id))
         if tenant.custom_domain:
-            domain_cache.pop(tenant.custom_domain, None)
+            domain_cache.forget(tenant.custom_domain)
         await session.execute(
             update(Tenant)
             .where(Tenant.id == tenant.id)

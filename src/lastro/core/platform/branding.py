@@ -88,7 +88,7 @@ async def update_branding(
                     "Este domínio já está em uso por outra empresa.", code="DOMAIN_TAKEN"
                 )
         if tenant.custom_domain:
-            domain_cache.pop(tenant.custom_domain, None)
+            domain_cache.forget(tenant.custom_domain)
         tenant.custom_domain = domain
     await session.flush()
     tenant_cache.forget(tenant.slug)

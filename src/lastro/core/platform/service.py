@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lastro.core.audit.service import record as audit
 from lastro.core.platform.models import Tenant
 from lastro.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from lastro.kit.ttl_cache import TTLCache
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"www", "api", "admin", "app", "static", "platform", "lastro"})
@@ -29,41 +29,18 @@ class TenantSuspended(Forbidden):
     title = "Cliente suspenso"
 
 
-class _TenantCache:
-    """Tenants are read on every login and page; a few seconds of staleness bounds the cost."""
-
-    def __init__(self) -> None:
-        self._by_slug: dict[str, tuple[float, Tenant | None]] = {}
-
-    def get(self, slug: str) -> tuple[bool, Tenant | None]:
-        hit = self._by_slug.get(slug)
-        if hit is None or hit[0] < time.monotonic():
-            return False, None
-        return True, hit[1]
-
-    def put(self, slug: str, tenant: Tenant | None) -> None:
-        if len(self._by_slug) > 10_000:
-            self._by_slug.clear()
-        self._by_slug[slug] = (time.monotonic() + _CACHE_TTL, tenant)
-
-    def forget(self, slug: str) -> None:
-        self._by_slug.pop(slug, None)
-
-
-tenant_cache = _TenantCache()
-# host → (expiry, slug or None) for tenants served on their own domain
-domain_cache: dict[str, tuple[float, str | None]] = {}
+# Tenants are read on every login and page; a few seconds of staleness bounds the cost.
+tenant_cache: TTLCache[str, Tenant | None] = TTLCache(_CACHE_TTL)
+# host → slug for tenants served on their own domain
+domain_cache: TTLCache[str, str | None] = TTLCache(_CACHE_TTL)
 
 
 async def slug_for_domain(session: AsyncSession, host: str) -> str | None:
     """The tenant served on ``host`` (a custom domain), cached for a few seconds."""
-    hit = domain_cache.get(host)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    slug = await session.scalar(select(Tenant.slug).where(Tenant.custom_domain == host))
-    if len(domain_cache) > 10_000:
-        domain_cache.clear()
-    domain_cache[host] = (time.monotonic() + _CACHE_TTL, slug)
+    cached, slug = domain_cache.get(host)
+    if not cached:
+        slug = await session.scalar(select(Tenant.slug).where(Tenant.custom_domain == host))
+        domain_cache.put(host, slug)
     return slug
 
 

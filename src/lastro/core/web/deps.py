@@ -24,8 +24,9 @@ from lastro.core.auth.errors import (
     TenantRequired,
 )
 from lastro.core.auth.permissions import has_permission, permissions_for
-from lastro.core.auth.tokens import InvalidToken, decode_access_token
+from lastro.core.auth.tokens import AccessClaims, InvalidToken, decode_access_token
 from lastro.core.billing.service import api_rate_limit
+from lastro.core.platform.models import Tenant
 from lastro.core.platform.service import (
     TenantSuspended,
     find_by_slug,
@@ -53,6 +54,16 @@ class Principal:
     @property
     def is_platform(self) -> bool:
         return self.tenant_id is None
+
+    @classmethod
+    def from_claims(cls, claims: AccessClaims) -> Principal:
+        return cls(
+            user_id=claims.subject,
+            tenant_id=claims.tenant_id,
+            tenant_slug=claims.tenant_slug,
+            role=claims.role,
+            permissions=permissions_for(claims.role),
+        )
 
     def can(self, permission: str) -> bool:
         return has_permission(self.permissions, permission)
@@ -110,13 +121,18 @@ def _bearer(request: Request) -> str | None:
     return request.cookies.get(ACCESS_COOKIE)
 
 
+async def cached_tenant(runtime: Runtime, slug: str) -> Tenant | None:
+    """The tenant by slug from the per-process cache, reading the database only on a miss."""
+    cached, tenant = tenant_cache.get(slug)
+    if cached:
+        return tenant
+    async with runtime.db.session(readonly=True, platform=True) as session:
+        return await find_by_slug(session, slug)
+
+
 async def _ensure_tenant_active(runtime: Runtime, principal: Principal) -> None:
     """A suspended tenant's tokens stop working within the tenant cache's few seconds."""
-    slug = principal.tenant_slug or ""
-    cached, tenant = tenant_cache.get(slug)
-    if not cached:
-        async with runtime.db.session(readonly=True, platform=True) as session:
-            tenant = await find_by_slug(session, slug)
+    tenant = await cached_tenant(runtime, principal.tenant_slug or "")
     if tenant is None or tenant.id != principal.tenant_id:
         raise InvalidToken("O cliente deste token não existe mais.")
     if not tenant.is_active:
@@ -168,13 +184,7 @@ async def get_optional_principal(request: Request) -> Principal | None:
             )
         else:
             claims = decode_access_token(token, secret=s.secret_key, algorithm=s.jwt_algorithm)
-            principal = Principal(
-                user_id=claims.subject,
-                tenant_id=claims.tenant_id,
-                tenant_slug=claims.tenant_slug,
-                role=claims.role,
-                permissions=permissions_for(claims.role),
-            )
+            principal = Principal.from_claims(claims)
         asked = await resolve_tenant_slug(request, runtime)
         if asked is not None and asked != principal.tenant_slug:
             raise TenantMismatch(
@@ -279,10 +289,7 @@ def module_gate(module: str) -> Any:
         principal = await get_optional_principal(request)
         if principal is None or principal.tenant_id is None:
             return  # authentication and tenant checks of the route itself answer
-        cached, tenant = tenant_cache.get(principal.tenant_slug or "")
-        if not cached:
-            async with runtime_of(request).db.session(readonly=True, platform=True) as session:
-                tenant = await find_by_slug(session, principal.tenant_slug or "")
+        tenant = await cached_tenant(runtime_of(request), principal.tenant_slug or "")
         if tenant is None or not module_enabled(tenant.enabled_modules, module):
             raise ModuleNotEnabled(
                 f"O módulo '{module}' não está habilitado no plano desta empresa."

@@ -19,7 +19,6 @@ from starlette.responses import RedirectResponse, Response
 
 from lastro.core.auth.endpoints import throttle_login
 from lastro.core.auth.models import PlatformUser, User
-from lastro.core.auth.permissions import permissions_for
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
 from lastro.core.platform import service as tenants
 from lastro.core.runtime import Runtime
@@ -141,14 +140,7 @@ async def page_principal(
         claims = decode_access_token(
             pair.access_token, secret=s.secret_key, algorithm=s.jwt_algorithm
         )
-    principal = Principal(
-        user_id=claims.subject,
-        tenant_id=claims.tenant_id,
-        tenant_slug=claims.tenant_slug,
-        role=claims.role,
-        permissions=permissions_for(claims.role),
-    )
-    return principal, renewed
+    return Principal.from_claims(claims), renewed
 
 
 @router.get("/login")
