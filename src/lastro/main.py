@@ -6,6 +6,7 @@ CLI and workers so every entry point reads the same settings and wires the same 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -25,7 +26,7 @@ from lastro.core.auth.permissions import grant
 from lastro.core.auth.service import AuthService
 from lastro.core.billing import endpoints as billing_endpoints
 from lastro.core.ledger.expiry import expire_pending
-from lastro.core.modules import ModuleSpec
+from lastro.core.modules import ModuleSpec, ServiceParts
 from lastro.core.platform import branding as branding_endpoints
 from lastro.core.platform import dashboard as platform_dashboard
 from lastro.core.platform import endpoints as platform_endpoints
@@ -42,7 +43,7 @@ from lastro.infra.bus import MemoryBus, build_bus
 from lastro.infra.cache import build_cache
 from lastro.infra.database import Database
 from lastro.infra.events import EventDispatcher
-from lastro.infra.jobs import JobQueue, JobRegistry, Schedule
+from lastro.infra.jobs import JobQueue, JobRegistry, Schedule, Scheduler
 from lastro.infra.locks import build_lock_manager
 from lastro.infra.logging import configure_logging
 from lastro.infra.outbox import OutboxRelay
@@ -53,6 +54,14 @@ from lastro.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 INSTALLED_MODULES = INSTALLED
+CORE_SERVICES: tuple[str, ...] = (
+    "notifications",
+    "webhooks",
+    "documents",
+    "exports",
+    "config",
+    "lgpd",
+)
 STATIC_DIR = Path(__file__).parent / "core" / "web" / "static"
 
 
@@ -71,6 +80,16 @@ def load_modules(names: Sequence[str] | None = None) -> list[ModuleSpec]:
     return specs
 
 
+def load_core_services(parts: ServiceParts) -> list[ModuleSpec]:
+    """The core services every module uses (always on, not gated by plan): each package
+    ``lastro.core.<name>`` exposes ``build_spec(parts) -> ModuleSpec``."""
+    specs: list[ModuleSpec] = []
+    for name in CORE_SERVICES:
+        factory = importlib.import_module(f"lastro.core.{name}").build_spec
+        specs.append(factory(parts))
+    return specs
+
+
 def build_runtime(
     settings: Settings | None = None, modules: Sequence[ModuleSpec] | None = None
 ) -> Runtime:
@@ -82,14 +101,17 @@ def build_runtime(
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
     )
     bus = build_bus(settings.broker_url)
+    cache = build_cache(settings.redis_url)
+    locks = build_lock_manager(settings.redis_url)
+    services = load_core_services(ServiceParts(settings, db, cache, bus, locks))
     registry = JobRegistry()
-    for spec in specs:
+    for spec in (*services, *specs):
         grant(spec.permissions)
         for job_name, fn in spec.jobs.items():
             registry.job(job_name)(fn)
     core_schedules = _register_core_jobs(registry, db)
     dispatcher = EventDispatcher(db, bus)
-    for spec in specs:
+    for spec in (*services, *specs):
         for sub in spec.event_handlers:
             dispatcher.add(sub.name, sub.topics, sub.handler)
     relay = OutboxRelay(db, bus)
@@ -97,8 +119,8 @@ def build_runtime(
     return Runtime(
         settings=settings,
         db=db,
-        cache=build_cache(settings.redis_url),
-        locks=build_lock_manager(settings.redis_url),
+        cache=cache,
+        locks=locks,
         rate_limiter=build_rate_limiter(settings.redis_url),
         bus=bus,
         relay=relay,
@@ -107,7 +129,8 @@ def build_runtime(
         jobs=JobQueue(bus, registry),
         auth=AuthService(settings),
         modules=specs,
-        core_schedules=core_schedules,
+        core_schedules=core_schedules + [sc for spec in services for sc in spec.schedules],
+        services=services,
     )
 
 
@@ -156,6 +179,29 @@ async def stop_background(runtime: Runtime) -> None:
     await runtime.db.dispose()
 
 
+class _EmbeddedWorker:
+    """Jobs and cron schedules inside the API process, for the embedded default (no broker):
+    one command runs everything. With a broker, `lastro worker` does this instead."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.stop_event = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.runtime.jobs.run_worker()
+        schedules = [s for spec in self.runtime.modules for s in spec.schedules]
+        schedules.extend(self.runtime.core_schedules)
+        scheduler = Scheduler(self.runtime.jobs, schedules, cache=self.runtime.cache)
+        self.task = asyncio.create_task(scheduler.run(self.stop_event), name="embedded-scheduler")
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+
 def create_app(
     settings: Settings | None = None,
     modules: Sequence[ModuleSpec] | None = None,
@@ -177,9 +223,15 @@ def create_app(
             # Embedded mode (in-process bus) must consume here; with a real broker the
             # `lastro worker` process consumes and the app only relays.
             await start_background(runtime, consumers=settings.broker_url is None)
+        in_process = background and settings.embedded_worker and settings.broker_url is None
+        embedded = _EmbeddedWorker(runtime) if in_process else None
+        if embedded is not None:
+            await embedded.start()
         try:
             yield
         finally:
+            if embedded is not None:
+                await embedded.stop()
             await stop_background(runtime)
 
     app = FastAPI(
@@ -211,6 +263,12 @@ def create_app(
     app.include_router(tools_endpoints.router)
     app.include_router(pages.router)
     template_dirs = []
+    for spec in runtime.services:
+        for router in (spec.router, spec.pages):
+            if router is not None:
+                app.include_router(router)
+        if spec.templates is not None:
+            template_dirs.append(spec.templates)
     for spec in runtime.modules:
         gate = [module_gate(spec.name)]
         if spec.router is not None:

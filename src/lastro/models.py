@@ -20,7 +20,12 @@ from lastro.modules import INSTALLED
 _CORE = (_audit, _auth, _billing, _ledger, _platform, _idempotency, _events, _outbox)
 
 
+CORE_SERVICES = ("notifications", "webhooks", "documents", "exports", "config", "lgpd")
+
+
 def _load_module_models() -> None:
+    for name in CORE_SERVICES:
+        importlib.import_module(f"lastro.core.{name}.models")
     for name in INSTALLED:
         importlib.import_module(f"lastro.modules.{name}.models")
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     database_echo: bool = False
     redis_url: str | None = None
     broker_url: str | None = None
+    embedded_worker: bool = Field(
+        default=True,
+        description="Without a broker, run jobs and cron schedules inside the API process",
+    )
 
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

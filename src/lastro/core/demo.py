@@ -75,7 +75,7 @@ async def load_demo(runtime: Runtime) -> list[str]:
                 check_password_policy=False,
             )
             tenant.branding = {**tenant.branding, **branding}
-    for spec in runtime.modules:
+    for spec in (*runtime.services, *runtime.modules):
         if spec.demo is not None:
             await spec.demo(runtime)
     return [

@@ -14,8 +14,13 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lastro.infra.bus import MessageBus
+from lastro.infra.cache import Cache
+from lastro.infra.database import Database
 from lastro.infra.events import EventHandler
 from lastro.infra.jobs import Schedule
+from lastro.infra.locks import LockManager
+from lastro.settings import Settings
 
 if TYPE_CHECKING:
     from lastro.core.runtime import Runtime
@@ -30,6 +35,18 @@ class EventSubscription:
     name: str
     topics: tuple[str, ...]
     handler: EventHandler
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    """What a core service's factory may close over when it builds its spec (settings,
+    database, cache, bus, locks), before the runtime that holds them exists."""
+
+    settings: Settings
+    db: Database
+    cache: Cache
+    bus: MessageBus
+    locks: LockManager
 
 
 @dataclass(frozen=True)

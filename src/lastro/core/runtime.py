@@ -35,6 +35,7 @@ class Runtime:
     auth: AuthService
     modules: list[ModuleSpec] = field(default_factory=list)
     core_schedules: list[Schedule] = field(default_factory=list)
+    services: list[ModuleSpec] = field(default_factory=list)
 
     def module(self, name: str) -> ModuleSpec | None:
         return next((m for m in self.modules if m.name == name), None)
