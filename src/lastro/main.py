@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 INSTALLED_MODULES = INSTALLED
 CORE_SERVICES: tuple[str, ...] = (
+    "billing",
     "notifications",
     "webhooks",
     "documents",

@@ -53,6 +53,29 @@ class Settings(BaseSettings):
     log_json: bool = True
     enabled_modules: list[str] | None = None
 
+    # Billing of tenants by the platform (core.billing)
+    billing_due_days: int = Field(default=10, description="Days from issue to due date")
+    billing_grace_days: int = Field(
+        default=15, description="Days past due before the subscription is suspended"
+    )
+    billing_reminder_days: list[int] = Field(
+        default=[-3, 0, 1, 5, 10], description="Reminders, in days relative to the due date"
+    )
+    billing_provider: str = "sandbox"
+    billing_webhook_secret: str = Field(
+        default="", description="HMAC secret of provider webhooks; derived from secret_key if empty"
+    )
+    billing_beneficiary_name: str = "Lastro Tecnologia Ltda"
+    billing_beneficiary_document: str = "11.222.333/0001-81"
+    billing_beneficiary_city: str = "Sao Paulo"
+    billing_bank_agency: str = "0057"
+    billing_bank_account: str = "12345"
+    billing_bank_carteira: str = "109"
+    billing_pix_key: str = "financeiro@lastro.example"
+    platform_books_slug: str = Field(
+        default="lastro", description="Tenant that holds the platform's own books in the ledger"
+    )
+
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
         if not self.database_url:

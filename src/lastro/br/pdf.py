@@ -23,7 +23,7 @@ from lastro.br.errors import PdfError
 from lastro.br.money_text import format_brl
 from lastro.br.pix import br_code_qr_matrix
 
-__all__ = ["BANK_NAMES", "BoletoDocument", "boleto_pdf", "carne_pdf"]
+__all__ = ["BANK_NAMES", "BoletoDocument", "boleto_pdf", "carne_pdf", "draw_ficha"]
 
 BANK_NAMES = {
     "001": ("Banco do Brasil", "001-9"),
@@ -297,6 +297,14 @@ def _check(docs: Sequence[BoletoDocument]) -> None:
     for d in docs:
         if not isinstance(d, BoletoDocument):
             raise PdfError("PDF_INVALID_INPUT", "Informe objetos BoletoDocument.")
+
+
+def draw_ficha(c: Canvas, doc: BoletoDocument, x: float, y: float, w: float) -> None:
+    """Draw the cut line and the ficha de compensação with its top at ``y`` on a page that
+    carries something else above it (an invoice)."""
+    _check([doc])
+    _cut(c, x, y, w)
+    _ficha(c, doc, x, y - 15 * mm, w)
 
 
 def boleto_pdf(doc: BoletoDocument) -> bytes:

@@ -17,3 +17,44 @@ class UsageThresholdReached(Event):
     value: int
     limit: int
     period: str = ""
+
+
+@register_event
+class InvoiceIssued(Event):
+    """The platform issued an invoice to the tenant (``tenant_id``)."""
+
+    topic: ClassVar[str] = "billing.invoice.issued"
+    invoice_id: str
+    number: str
+    total: str
+    due_date: str
+
+
+@register_event
+class InvoiceReminderDue(Event):
+    """An invoice of the tenant is due soon or overdue: remind its admins (``days`` relative to
+    the due date: negative before, positive after)."""
+
+    topic: ClassVar[str] = "billing.invoice.reminder"
+    invoice_id: str
+    number: str
+    total: str
+    due_date: str
+    days: int
+
+
+@register_event
+class InvoicePaid(Event):
+    topic: ClassVar[str] = "billing.invoice.paid"
+    invoice_id: str
+    number: str
+    amount: str
+
+
+@register_event
+class SubscriptionStatusChanged(Event):
+    """``past_due``, ``suspended`` (non-payment past the grace period) or back to ``active``."""
+
+    topic: ClassVar[str] = "billing.subscription.status_changed"
+    status: str
+    previous: str

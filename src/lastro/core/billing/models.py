@@ -7,7 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lastro.kit.orm import Base, HasId, Money, TenantScoped, Timestamps
@@ -27,6 +37,8 @@ class Plan(HasId, Timestamps, Base):
     limits: Mapped[dict[str, int | None]] = mapped_column(JSON, default=dict)
     tiers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     tier_metric: Mapped[str | None] = mapped_column(String(40), default=None)
+    # price per unit above the limit, by metric: those limits are soft (billed, not refused)
+    overage: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     api_rate_limit: Mapped[int] = mapped_column(Integer, default=100)
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -47,6 +59,10 @@ class Subscription(TenantScoped, Timestamps, Base):
     past_due_since: Mapped[date | None] = mapped_column(Date, default=None)
     suspended_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+    # what the tenant was credited (a downgrade) beyond what its invoices absorbed so far
+    credit_balance: Mapped[Decimal] = mapped_column(
+        Money(), default=Decimal("0.00"), server_default="0"
+    )
 
 
 class PlanChange(TenantScoped, Base):
@@ -92,3 +108,105 @@ class UsageAlert(TenantScoped, Base):
     value: Mapped[int] = mapped_column(BigInteger)
     limit: Mapped[int] = mapped_column(BigInteger)
     raised_at: Mapped[datetime]
+
+
+class Invoice(TenantScoped, Timestamps, Base):
+    """What a tenant owes the platform for one period of its subscription.
+
+    Numbered per calendar year across the platform (``2026-000042``); one per subscription
+    and period, so a billing run that is repeated or runs twice at once issues nothing twice.
+    Kept after the tenant is erased (fiscal record).
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("uq_invoices_number", "number", unique=True),
+        Index("uq_invoices_period", "tenant_id", "subscription_id", "period_start", unique=True),
+        Index("ix_invoices_status_due", "status", "due_date"),
+        Index("ix_invoices_provider_ref", "provider", "provider_ref"),
+    )
+
+    number: Mapped[str] = mapped_column(String(20))
+    subscription_id: Mapped[uuid.UUID]
+    plan_code: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[str] = mapped_column(String(10))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open|overdue|paid|void
+    subtotal: Mapped[Decimal] = mapped_column(Money())
+    credit_applied: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    total: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3), default="BRL")
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Money(), default=None)
+    provider: Mapped[str] = mapped_column(String(30))
+    provider_ref: Mapped[str] = mapped_column(String(80))
+    nosso_numero: Mapped[str] = mapped_column(String(20))
+    boleto_barcode: Mapped[str] = mapped_column(String(44))
+    boleto_line: Mapped[str] = mapped_column(String(47))
+    pix_payload: Mapped[str] = mapped_column(String(512))
+    reminders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    posted_issue: Mapped[bool] = mapped_column(Boolean, default=False)
+    posted_payment: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InvoiceLine(TenantScoped, Base):
+    """One line of an invoice: the plan, its tier, overage of a metric, a proration, a credit."""
+
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "invoice_id"], ["invoices.tenant_id", "invoices.id"], ondelete="CASCADE"
+        ),
+        Index("ix_invoice_lines_invoice", "tenant_id", "invoice_id"),
+    )
+
+    invoice_id: Mapped[uuid.UUID]
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(12))  # plan|tier|overage|proration|credit
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[Decimal] = mapped_column(Money(18, 4), default=Decimal(1))
+    unit_price: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+
+class InvoicePayment(TenantScoped, Base):
+    """A payment the provider confirmed for an invoice."""
+
+    __tablename__ = "invoice_payments"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "invoice_id"], ["invoices.tenant_id", "invoices.id"]),
+        Index("ix_invoice_payments_invoice", "tenant_id", "invoice_id"),
+    )
+
+    invoice_id: Mapped[uuid.UUID]
+    provider: Mapped[str] = mapped_column(String(30))
+    event_id: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(10))  # boleto|pix
+    amount: Mapped[Decimal] = mapped_column(Money())
+    paid_at: Mapped[datetime]
+
+
+class ProviderEvent(HasId, Base):
+    """Each webhook call a payment provider made, once: a redelivery finds its row."""
+
+    __tablename__ = "billing_provider_events"
+    __table_args__ = (Index("uq_billing_provider_events", "provider", "event_id", unique=True),)
+
+    provider: Mapped[str] = mapped_column(String(30))
+    event_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class InvoiceSequence(Base):
+    """The last invoice number issued in each year (platform-wide)."""
+
+    __tablename__ = "invoice_sequences"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)

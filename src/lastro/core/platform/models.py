@@ -24,6 +24,8 @@ class Tenant(HasId, Timestamps, Base):
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True, default=None)
     enabled_modules: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # unpaid past the grace period: its people may sign in only to see and pay invoices
+    billing_blocked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_active(self) -> bool:

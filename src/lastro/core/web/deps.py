@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +37,7 @@ from lastro.core.runtime import Runtime
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.infra.rate_limit import rate_limit_headers
 from lastro.kit.context import update_context
-from lastro.kit.errors import Forbidden, TooManyRequests, Unauthorized
+from lastro.kit.errors import Forbidden, LastroError, TooManyRequests, Unauthorized
 
 ACCESS_COOKIE = "lastro_access"
 
@@ -130,13 +130,34 @@ async def cached_tenant(runtime: Runtime, slug: str) -> Tenant | None:
         return await find_by_slug(session, slug)
 
 
-async def _ensure_tenant_active(runtime: Runtime, principal: Principal) -> None:
-    """A suspended tenant's tokens stop working within the tenant cache's few seconds."""
+# What a tenant blocked for non-payment may still reach: who it is, and its invoices, to pay.
+BILLING_BLOCKED_ALLOWED = (
+    "/api/v1/auth/",
+    "/api/v1/me",
+    "/api/v1/invoices",
+    "/api/v1/subscription",
+)
+
+
+class SubscriptionSuspended(LastroError):
+    status: ClassVar[int] = 402
+    code: ClassVar[str] = "SUBSCRIPTION_SUSPENDED"
+    title: ClassVar[str] = "Assinatura suspensa"
+
+
+async def _ensure_tenant_active(runtime: Runtime, principal: Principal, path: str) -> None:
+    """A suspended tenant's tokens stop working within the tenant cache's few seconds; one
+    blocked for non-payment keeps only what it needs to pay."""
     tenant = await cached_tenant(runtime, principal.tenant_slug or "")
     if tenant is None or tenant.id != principal.tenant_id:
         raise InvalidToken("O cliente deste token não existe mais.")
     if not tenant.is_active:
         raise TenantSuspended(f"O cliente '{tenant.slug}' está suspenso.")
+    if tenant.billing_blocked and not path.startswith(BILLING_BLOCKED_ALLOWED):
+        raise SubscriptionSuspended(
+            "A assinatura está suspensa por falta de pagamento: só é possível consultar e "
+            "pagar as faturas (GET /api/v1/invoices ou a página /faturas)."
+        )
 
 
 RATE_LIMIT_HEADERS_KEY = "lastro.ratelimit_headers"
@@ -191,7 +212,7 @@ async def get_optional_principal(request: Request) -> Principal | None:
                 f"A credencial pertence a outro cliente e não pode ser usada com '{asked}'."
             )
         if principal.tenant_id is not None:
-            await _ensure_tenant_active(runtime, principal)
+            await _ensure_tenant_active(runtime, principal, request.url.path)
         await _rate_limit(request, runtime, principal)
         update_context(
             actor_kind=principal.kind if principal.tenant_id else "platform",

@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import RedirectResponse, Response
 
+from lastro.br.money_text import format_brl
 from lastro.core.auth.endpoints import throttle_login
 from lastro.core.auth.models import PlatformUser, User
 from lastro.core.auth.tokens import InvalidToken, decode_access_token
@@ -44,6 +45,7 @@ def build_templates(extra_dirs: list[Path]) -> Jinja2Templates:
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in [TEMPLATES_DIR, *extra_dirs]]),
         autoescape=select_autoescape(["html", "xml"]),
     )
+    env.filters["brl"] = format_brl
     return Jinja2Templates(env=env)
 
 
@@ -102,6 +104,9 @@ async def _brand(session: AsyncSession, slug: str | None) -> tuple[Brand, Any]:
     return brand_for(tenant.name, tenant.branding), tenant
 
 
+brand_of = _brand
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
     csrf = _csrf(request)
     response = _templates(request).TemplateResponse(
@@ -141,6 +146,9 @@ async def page_principal(
             pair.access_token, secret=s.secret_key, algorithm=s.jwt_algorithm
         )
     return Principal.from_claims(claims), renewed
+
+
+set_auth_cookies = _set_auth_cookies
 
 
 @router.get("/login")
@@ -228,6 +236,7 @@ async def home(request: Request) -> Response:
             ctx["modules"] = [
                 m for m in runtime.modules if module_enabled(tenant.enabled_modules, m.name)
             ]
+            ctx["billing_blocked"] = tenant.billing_blocked
         else:
             brand = Brand()
             user = await session.get(PlatformUser, principal.user_id)
