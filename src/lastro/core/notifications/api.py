@@ -14,7 +14,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-CHANNELS = ("email", "sms", "whatsapp", "in_app")
+from lastro.core.notifications import service
+from lastro.core.notifications.service import CHANNELS
+
+__all__ = [
+    "CHANNELS",
+    "DefaultTemplate",
+    "Recipient",
+    "default_templates",
+    "notify",
+    "notify_admins",
+    "register_template",
+]
 
 
 @dataclass(frozen=True)
@@ -65,8 +76,22 @@ async def notify(
 ) -> uuid.UUID:
     """Queue ``template`` rendered with ``data`` for ``recipient`` on ``channels`` (the
     recipient's preferences when None). ``legal`` notices ignore opt-outs. Returns the id of
-    the notification."""
-    raise NotImplementedError
+    the notification.
+
+    The session must be bound to the recipient's tenant. Opted-out and address-less channels
+    are logged as cancelled deliveries; ``send_at`` in the future waits for the scheduler."""
+    return await service.create_notification(
+        session,
+        user_id=recipient.user_id,
+        email=recipient.email,
+        phone=recipient.phone,
+        name=recipient.name,
+        template=template,
+        data=data,
+        channels=channels,
+        legal=legal,
+        send_at=send_at,
+    )
 
 
 async def notify_admins(
@@ -78,4 +103,7 @@ async def notify_admins(
     legal: bool = False,
 ) -> list[uuid.UUID]:
     """``notify`` every active admin of the bound tenant."""
-    raise NotImplementedError
+    return [
+        await notify(session, Recipient(user_id=user_id), template, data, channels, legal=legal)
+        for user_id in await service.admin_ids(session)
+    ]
