@@ -53,6 +53,22 @@ async def _pg_admin(url: str, *statements: str) -> None:
         await conn.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2id with minimal cost in tests: the same algorithm and code paths, without the
+    fifth of a second per hash that production parameters take (hundreds of logins)."""
+    from argon2 import PasswordHasher
+
+    from lastro.core.auth import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        yield
+    finally:
+        passwords._hasher = original
+
+
 @pytest.fixture(scope="session", params=database_backends())
 def database_urls(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

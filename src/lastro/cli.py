@@ -32,6 +32,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(br_app, name="br")
 app.add_typer(ledger_app, name="ledger")
+billing_app = typer.Typer(help="Faturamento dos clientes pela plataforma.", no_args_is_help=True)
+app.add_typer(billing_app, name="billing")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +66,7 @@ def migrate_database(url: str | None = None, app_url: str | None = None) -> None
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["database_url"] = url or settings.migration_database_url
     cfg.attributes["app_url"] = app_url or url or settings.database_url
-    command.upgrade(cfg, "heads")
+    command.upgrade(cfg, "head")
 
 
 @app.command()
@@ -388,3 +390,61 @@ def br_inspect(
 
 if __name__ == "__main__":
     app()
+
+
+def _day(value: str | None) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"Data inválida: {value!r} (use AAAA-MM-DD).", code=2)
+
+
+@billing_app.command("run")
+def billing_run(
+    on: Annotated[
+        str | None, typer.Option("--date", help="Data do faturamento (AAAA-MM-DD); padrão hoje")
+    ] = None,
+) -> None:
+    """Emite as faturas devidas (idempotente) e lança-as nos livros da plataforma."""
+    from lastro.br.money_text import format_brl
+    from lastro.core.billing.books import post_pending
+    from lastro.core.billing.invoicing import run_billing
+
+    day = _day(on)
+
+    async def go(runtime: Any) -> tuple[Any, int]:
+        report = await run_billing(runtime.db, runtime.settings, day=day)
+        return report, await post_pending(runtime.db, runtime.settings)
+
+    report, posted = _guard(go)
+    typer.echo(
+        f"Faturamento de {report.day:%d/%m/%Y}: {report.issued} fatura(s) emitida(s), "
+        f"total {format_brl(report.total)}; {report.activated} piloto(s) encerrado(s), "
+        f"{report.renewed} período(s) renovado(s), "
+        f"{report.skipped_zero} sem valor a cobrar; {posted} lançamento(s) contábil(is)."
+    )
+
+
+@billing_app.command("dunning")
+def billing_dunning(
+    on: Annotated[
+        str | None, typer.Option("--date", help="Data de referência (AAAA-MM-DD); padrão hoje")
+    ] = None,
+) -> None:
+    """Marca faturas vencidas, envia lembretes e suspende após a carência."""
+    from lastro.core.billing.collection import run_dunning
+
+    day = _day(on)
+
+    async def go(runtime: Any) -> Any:
+        return await run_dunning(runtime.db, runtime.settings, day=day)
+
+    report = _guard(go)
+    typer.echo(
+        f"Cobrança de {report.day:%d/%m/%Y}: {report.overdue} fatura(s) vencida(s), "
+        f"{report.reminders} lembrete(s), {report.suspended} assinatura(s) suspensa(s)."
+    )

@@ -25,6 +25,7 @@ from lastro.core.auth import users as users_endpoints
 from lastro.core.auth.permissions import grant
 from lastro.core.auth.service import AuthService
 from lastro.core.billing import endpoints as billing_endpoints
+from lastro.core.billing.api_meter import ApiCallMeter
 from lastro.core.ledger.expiry import expire_pending
 from lastro.core.modules import ModuleSpec, ServiceParts
 from lastro.core.platform import branding as branding_endpoints
@@ -132,6 +133,7 @@ def build_runtime(
         modules=specs,
         core_schedules=core_schedules + [sc for spec in services for sc in spec.schedules],
         services=services,
+        api_meter=ApiCallMeter(db),
     )
 
 
@@ -228,9 +230,13 @@ def create_app(
         embedded = _EmbeddedWorker(runtime) if in_process else None
         if embedded is not None:
             await embedded.start()
+        if background and runtime.api_meter is not None:
+            runtime.api_meter.start()
         try:
             yield
         finally:
+            if background and runtime.api_meter is not None:
+                await runtime.api_meter.stop()
             if embedded is not None:
                 await embedded.stop()
             await stop_background(runtime)
@@ -280,7 +286,11 @@ def create_app(
             template_dirs.append(spec.templates)
     app.state.templates = pages.build_templates(template_dirs)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(RequestPipeline, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestPipeline,
+        max_body_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.upload_max_bytes,
+    )
     return app
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "lastro-dev-secret-key-change-me-in-production-0000"  # noqa: S105
@@ -47,11 +47,65 @@ class Settings(BaseSettings):
     user_rate_limit_per_minute: int = 1200
 
     max_body_bytes: int = 1_048_576
+    upload_max_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        description="Body limit of file uploads (documents); each tenant's policy may be lower",
+    )
     base_domain: str = "localhost"
     cors_origins: list[str] = []
     log_level: str = "INFO"
     log_json: bool = True
     enabled_modules: list[str] | None = None
+
+    # Notifications (core.notifications): e-mail by SMTP (unset host: .eml files under
+    # data_dir/mail-outbox outside production), SMS and WhatsApp providers
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465)")
+    smtp_from: str = "nao-responda@lastro.local"
+    smtp_timeout: float = 30.0
+    sms_provider: Literal["sandbox", "zenvia"] = "sandbox"
+    sms_api_base: str = "https://api.zenvia.com/v2"
+    sms_api_token: SecretStr | None = None
+    sms_from: str = "lastro"
+    whatsapp_provider: Literal["sandbox", "cloud_api"] = "sandbox"
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_token: SecretStr | None = None
+    whatsapp_templates: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Template key -> {name, language, params}: approved WhatsApp templates",
+    )
+    notifications_max_attempts: int = 5
+    notifications_retry_base_seconds: float = 60.0
+    notifications_http_timeout: float = 15.0
+
+    # Outbound webhooks (core.webhooks)
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 15
+    webhook_base_delay_seconds: float = 30.0
+    webhook_max_delay_seconds: float = 43_200.0
+    webhook_disable_after_days: float = 3.0
+    webhook_response_max_bytes: int = 2048
+
+    # Documents (core.documents): local directory under data_dir/objects unless s3_bucket is set
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = Field(default=None, description="MinIO or other S3-compatible")
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str | None = None
+    s3_prefix: str = ""
+    documents_max_bytes: int = Field(
+        default=25 * 1024 * 1024, description="Default upload limit; tenant policies override it"
+    )
+    # Exports and reports (core.exports)
+    exports_direct_max_rows: int = 50_000
+    public_url: str | None = Field(
+        default=None, description="Base of links in e-mails; default https://<slug>.<base_domain>"
+    )
 
     # Billing of tenants by the platform (core.billing)
     billing_due_days: int = Field(default=10, description="Days from issue to due date")

@@ -17,7 +17,9 @@ from lastro.models import metadata
 from tests.architecture.isolation import _PARAM, api_routes
 
 ROOT = Path(__file__).resolve().parents[2]
-PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/refresh"}
+# Public by design: sign-in, and payment providers' webhooks (authenticated by an HMAC
+# signature instead, tested in tests/core/billing).
+PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/billing/webhooks/{provider}"}
 ANY_ID = "0191d9a0-0000-7000-8000-000000000000"
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from lastro.core.billing.demo import SUB_TENANTS
 from lastro.core.demo import DEMO_PASSWORD, DEMO_TENANTS, PLATFORM_ADMIN
 from lastro.main import load_modules
 from tests.services import IN_CI
@@ -289,7 +290,9 @@ def test_platform_admin_sees_tenant_list(page: Page, shots: Path) -> None:
     expect(page.get_by_test_id("user-label")).to_have_text(PLATFORM_ADMIN)
     table = page.get_by_test_id("tenant-list")
     rows = table.locator("tbody tr")
-    expect(rows).to_have_count(len(DEMO_TENANTS))
+    # the demo tenants, the reseller and its sub-tenants; not the platform's own books tenant
+    expect(rows).to_have_count(len(DEMO_TENANTS) + 1 + len(SUB_TENANTS))
+    expect(rows.filter(has=page.locator("td", has_text=re.compile(r"^lastro$")))).to_have_count(0)
     for slug, name, _plan, _branding in DEMO_TENANTS:
         row = rows.filter(has=page.locator("td", has_text=re.compile(rf"^{slug}$")))
         expect(row).to_have_count(1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lastro.core.auth.service import AuthService
+from lastro.core.billing.api_meter import ApiCallMeter
 from lastro.core.modules import ModuleSpec
 from lastro.infra.bus import MessageBus
 from lastro.infra.cache import Cache
@@ -36,6 +37,7 @@ class Runtime:
     modules: list[ModuleSpec] = field(default_factory=list)
     core_schedules: list[Schedule] = field(default_factory=list)
     services: list[ModuleSpec] = field(default_factory=list)
+    api_meter: ApiCallMeter | None = None
 
     def module(self, name: str) -> ModuleSpec | None:
         return next((m for m in self.modules if m.name == name), None)

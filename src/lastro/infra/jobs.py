@@ -284,7 +284,7 @@ class Scheduler:
         except BaseException:
             await self.cache.delete(key)
             raise
-        log.info("scheduled job %s enqueued for %s", schedule.job, key)
+        log.debug("scheduled job %s enqueued for %s", schedule.job, key)
         return True
 
     async def run(self, stop_event: asyncio.Event) -> None:

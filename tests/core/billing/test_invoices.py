@@ -4,6 +4,7 @@ provider's signed webhook, dunning to suspension and back, the PDF, and the plat
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import uuid
 from datetime import date, timedelta
@@ -113,6 +114,13 @@ async def test_billing_run_issues_numbered_invoices_once(
     ]
     pdf = await client.get(f"/api/v1/invoices/{inv['id']}/pdf", headers=_auth(token))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert inv["number"] in text and "197,00" in text and "Pague com PIX" in text
+    page = await client.get("/faturas", headers={"Cookie": f"lastro_access={token}"})
+    assert page.status_code == 200 and inv["number"] in page.text
+    assert inv["pix_payload"] in page.text
 
     async with runtime.db.session(platform=True, readonly=True) as session:
         numbers = sorted((await session.scalars(select(Invoice.number))).all())
@@ -320,3 +328,17 @@ async def test_concurrent_runs_never_repeat_a_number(
     async with runtime.db.session(platform=True, readonly=True) as session:
         numbers = (await session.scalars(select(Invoice.number))).all()
     assert len(numbers) == len(set(numbers)) == count
+
+
+async def test_invoices_export_as_csv(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    token = await _setup(client, runtime, "eta", "chat-starter")
+    await invoicing.run_billing(runtime.db, runtime.settings, day=START)
+    r = await client.get(
+        "/api/v1/exports/stream",
+        params={"source": "invoices", "format": "csv", "status": "open"},
+        headers=_auth(token),
+    )
+    assert r.status_code == 200, r.text
+    text = r.content.decode("utf-8-sig")
+    assert "Fatura" in text.splitlines()[0]
+    assert "2026-000001" in text and "197,00" in text

@@ -176,7 +176,7 @@ async def test_dashboard_figures_to_the_cent(
         ("t-mensal", "users", 5, 5, 100.0),
         ("t-mensal", "conversations", 900, 1000, 90.0),
     ]
-    assert d["overdue_invoices"] == {"available": False, "count": 0, "items": []}
+    assert d["overdue_invoices"] == {"available": True, "count": 0, "total": "0.00", "items": []}
 
 
 def test_money_and_month_helpers() -> None:
@@ -207,13 +207,14 @@ async def test_dashboard_page_and_refusals(
     if os.environ.get("LASTRO_SCREENSHOTS"):
         Path(os.environ["LASTRO_SCREENSHOTS"], "dashboard.html").write_text(page)
     assert "Painel mestre" in page and "R$ 5.280,99" in page  # t-suspensa active here
-    for chart in ("chart-mrr", "chart-activity", "chart-status"):
+    for chart in ("chart-mrr", "chart-billed", "chart-activity", "chart-status"):
         assert f'data-testid="{chart}"' in page
-    assert page.count("<svg") == 3 and page.count("<rect") == 12 + 30 + 1  # one status here
+    # bars: 12 months of MRR, 12 billed, 30 days of activity, one status
+    assert page.count("<svg") == 4 and page.count("<rect") == 12 + 12 + 30 + 1
     assert "<script" not in page and "cdn" not in page.lower()
     urls = set(re.findall(r"https?://[^/\"']+", page))
     assert urls <= {"http://www.w3.org", "http://testserver"}, urls  # nothing from elsewhere
-    assert 'data-testid="invoices-unavailable"' in page
+    assert 'data-testid="overdue-count"' in page
 
     tenant = await factory.tenant("curioso")
     r = await client.get(

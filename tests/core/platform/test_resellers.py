@@ -81,7 +81,7 @@ async def test_reseller_creates_lists_inspects_and_suspends_sub_tenants(
     created = r.json()
     assert created["status"] == "active" and created["plan"]["code"] == "chat-starter"
     assert created["subscription"]["status"] == "trialing"
-    assert created["invoices"] is None  # not available until billing issues invoices
+    assert created["invoices"] == []  # none issued yet (trialing)
     r = await client.post(
         "/api/v1/reseller/tenants",
         headers=a.headers,

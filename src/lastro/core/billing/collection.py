@@ -8,7 +8,9 @@ see and pay invoices). A payment that leaves nothing overdue reactivates everyth
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,6 +32,7 @@ from lastro.kit.clock import today_sp, utcnow
 from lastro.settings import Settings
 
 UNPAID = ("open", "overdue")
+IN_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,19 @@ class WebhookOutcome:
     invoice_status: str | None = None
 
 
-async def _set_status(session: AsyncSession, sub: Subscription, status: str, *, day: date) -> None:
+async def _set_status(
+    session: AsyncSession,
+    sub: Subscription,
+    status: str,
+    *,
+    day: date,
+    tenant: Tenant | None = None,
+) -> None:
     if sub.status == status:
         return
     previous = sub.status
     sub.status = status
-    tenant = await session.get(Tenant, sub.tenant_id)
+    tenant = tenant or await session.get(Tenant, sub.tenant_id)
     if status == "past_due":
         sub.past_due_since = sub.past_due_since or day
     elif status == "suspended":
@@ -181,6 +191,35 @@ class DunningReport:
     details: list[dict[str, Any]] = field(default_factory=list)
 
 
+@contextlib.contextmanager
+def _no_autoflush(session: AsyncSession) -> Iterator[None]:
+    """Dunning reads first and writes at commit: flushing before every read costs a round
+    trip per changed row."""
+    with session.no_autoflush:
+        yield
+
+
+async def _owners(
+    session: AsyncSession, invoices: Sequence[Invoice]
+) -> tuple[dict[uuid.UUID, Subscription], dict[uuid.UUID, Tenant]]:
+    """The subscriptions and tenants of ``invoices``, loaded in a few queries up front."""
+    sub_ids = sorted({inv.subscription_id for inv in invoices})
+    tenant_ids = sorted({inv.tenant_id for inv in invoices})
+    subs: dict[uuid.UUID, Subscription] = {}
+    tenants: dict[uuid.UUID, Tenant] = {}
+    for i in range(0, len(sub_ids), IN_CHUNK):
+        rows = await session.scalars(
+            select(Subscription).where(Subscription.id.in_(sub_ids[i : i + IN_CHUNK]))
+        )
+        subs.update((row.id, row) for row in rows)
+    for i in range(0, len(tenant_ids), IN_CHUNK):
+        found = await session.scalars(
+            select(Tenant).where(Tenant.id.in_(tenant_ids[i : i + IN_CHUNK]))
+        )
+        tenants.update((t.id, t) for t in found)
+    return subs, tenants
+
+
 async def run_dunning(
     db: Database, settings: Settings, *, day: date | None = None
 ) -> DunningReport:
@@ -189,49 +228,49 @@ async def run_dunning(
     report = DunningReport(day)
     offsets = sorted(set(settings.billing_reminder_days))
     async with db.unit_of_work(platform=True) as session:
-        unpaid = (
-            await session.scalars(
-                select(Invoice).where(
-                    Invoice.status.in_(UNPAID),
-                    Invoice.due_date <= day + timedelta(days=max(0, -min(offsets or [0]))),
+        with _no_autoflush(session):
+            unpaid = (
+                await session.scalars(
+                    select(Invoice).where(
+                        Invoice.status.in_(UNPAID),
+                        Invoice.due_date <= day + timedelta(days=max(0, -min(offsets or [0]))),
+                    )
                 )
-            )
-        ).all()
-        subs: dict[tuple[uuid.UUID, uuid.UUID], Subscription] = {}
-        for inv in unpaid:
-            days = (day - inv.due_date).days
-            if days > 0 and inv.status == "open":
-                inv.status = "overdue"
-                report.overdue += 1
-            reached = [o for o in offsets if o <= days and f"d{o}" not in inv.reminders]
-            if reached:
-                # only the latest reminder goes out; earlier ones missed are marked done
-                inv.reminders = [*inv.reminders, *(f"d{o}" for o in reached)]
-                report.reminders += 1
-                publish(
-                    session,
-                    InvoiceReminderDue(
-                        tenant_id=inv.tenant_id,
-                        invoice_id=str(inv.id),
-                        number=inv.number,
-                        total=str(inv.total),
-                        due_date=inv.due_date.isoformat(),
-                        days=reached[-1],
-                    ),
-                )
-            if inv.status == "overdue":
-                key = (inv.tenant_id, inv.subscription_id)
-                if key not in subs:
-                    sub = await session.get(Subscription, key)
-                    if sub is None:
-                        continue
-                    subs[key] = sub
-                sub = subs[key]
-                if days > settings.billing_grace_days:
-                    if sub.status != "suspended":
-                        await _set_status(session, sub, "suspended", day=day)
-                        report.suspended += 1
-                        report.details.append({"tenant_id": str(sub.tenant_id), "suspended": True})
-                elif sub.status == "active":
-                    await _set_status(session, sub, "past_due", day=inv.due_date + timedelta(1))
+            ).all()
+            subs, tenants = await _owners(session, unpaid)
+            for inv in unpaid:
+                days = (day - inv.due_date).days
+                if days > 0 and inv.status == "open":
+                    inv.status = "overdue"
+                    report.overdue += 1
+                reached = [o for o in offsets if o <= days and f"d{o}" not in inv.reminders]
+                if reached:
+                    # only the latest reminder goes out; earlier ones missed are marked done
+                    inv.reminders = [*inv.reminders, *(f"d{o}" for o in reached)]
+                    report.reminders += 1
+                    publish(
+                        session,
+                        InvoiceReminderDue(
+                            tenant_id=inv.tenant_id,
+                            invoice_id=str(inv.id),
+                            number=inv.number,
+                            total=str(inv.total),
+                            due_date=inv.due_date.isoformat(),
+                            days=reached[-1],
+                        ),
+                    )
+                sub = subs.get(inv.subscription_id)
+                if inv.status == "overdue" and sub is not None:
+                    tenant = tenants.get(inv.tenant_id)
+                    if days > settings.billing_grace_days:
+                        if sub.status != "suspended":
+                            await _set_status(session, sub, "suspended", day=day, tenant=tenant)
+                            report.suspended += 1
+                            report.details.append(
+                                {"tenant_id": str(sub.tenant_id), "suspended": True}
+                            )
+                    elif sub.status == "active":
+                        await _set_status(
+                            session, sub, "past_due", day=inv.due_date + timedelta(1), tenant=tenant
+                        )
     return report

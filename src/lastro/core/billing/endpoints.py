@@ -34,6 +34,7 @@ async def list_plans(_p: PlatformPrincipal, session: SessionDep) -> list[PlanRea
 async def create_plan(body: PlanCreate, _p: PlatformPrincipal, session: SessionDep) -> PlanRead:
     data = body.model_dump()
     data["tiers"] = [{"up_to": t["up_to"], "price": str(t["price"])} for t in data["tiers"]]
+    data["overage"] = {k: str(v) for k, v in data["overage"].items()}
     return PlanRead.model_validate(await service.create_plan(session, data))
 
 

@@ -162,36 +162,62 @@ async def allocate_numbers(session: AsyncSession, year: int, count: int) -> int:
     return int(last) - count + 1
 
 
-async def _advance_periods(session: AsyncSession, day: date, report: RunReport) -> None:
-    """Pilots that ended become active; periods that ended roll over to the next."""
-    trials = (
-        await session.scalars(
-            select(Subscription).where(
-                Subscription.status == "trialing", Subscription.trial_ends_on <= day
-            )
+async def _advance_periods(
+    session: AsyncSession,
+    day: date,
+    report: RunReport,
+    tenant_ids: Sequence[uuid.UUID] | None = None,
+) -> None:
+    """Pilots that ended become active; periods that ended roll over to the next. Read as
+    plain rows and written back in one executemany, by primary key."""
+    only = [Subscription.tenant_id.in_(tenant_ids)] if tenant_ids is not None else []
+    cols = (
+        Subscription.tenant_id,
+        Subscription.id,
+        Subscription.cycle,
+        Subscription.trial_ends_on,
+        Subscription.current_period_end,
+    )
+    changes: list[dict[str, Any]] = []
+    for row in await session.execute(
+        select(*cols).where(
+            Subscription.status == "trialing", Subscription.trial_ends_on <= day, *only
         )
-    ).all()
-    for sub in trials:
-        start = sub.trial_ends_on or day
-        sub.status = "active"
-        sub.current_period_start = start
-        sub.current_period_end = period_end(start, sub.cycle)
+    ):
+        start = row.trial_ends_on or day
+        changes.append(
+            {
+                "tenant_id": row.tenant_id,
+                "id": row.id,
+                "status": "active",
+                "current_period_start": start,
+                "current_period_end": period_end(start, row.cycle),
+            }
+        )
         report.activated += 1
-    ended = (
-        await session.scalars(
-            select(Subscription).where(
-                Subscription.status.in_(BILLABLE), Subscription.current_period_end < day
-            )
+    for row in await session.execute(
+        select(*cols).where(
+            Subscription.status.in_(BILLABLE), Subscription.current_period_end < day, *only
         )
-    ).all()
-    for sub in ended:
-        start = sub.current_period_end + timedelta(days=1)
-        while period_end(start, sub.cycle) < day:
-            start = add_months(start, 12 if sub.cycle == "yearly" else 1)
-        sub.current_period_start = start
-        sub.current_period_end = period_end(start, sub.cycle)
+    ):
+        start = row.current_period_end + timedelta(days=1)
+        while period_end(start, row.cycle) < day:
+            start = add_months(start, 12 if row.cycle == "yearly" else 1)
+        changes.append(
+            {
+                "tenant_id": row.tenant_id,
+                "id": row.id,
+                "current_period_start": start,
+                "current_period_end": period_end(start, row.cycle),
+            }
+        )
         report.renewed += 1
-    await session.flush()
+    now = utcnow()
+    activated = [c | {"updated_at": now} for c in changes if "status" in c]
+    renewed = [c | {"updated_at": now} for c in changes if "status" not in c]
+    for batch in (activated, renewed):
+        if batch:
+            await session.execute(update(Subscription), batch)
 
 
 def _due_query(day: date, after: uuid.UUID | None, tenant_ids: Sequence[uuid.UUID] | None) -> Any:
@@ -375,7 +401,7 @@ async def run_billing(
     report = RunReport(day)
     provider = get_provider(settings)
     async with db.unit_of_work(platform=True) as session:
-        await _advance_periods(session, day, report)
+        await _advance_periods(session, day, report, tenant_ids)
     after: uuid.UUID | None = None
     while True:
         async with db.unit_of_work(platform=True) as session:

@@ -26,6 +26,11 @@ class PlanCreate(WriteModel):
     limits: dict[str, int | None] = Field(default_factory=dict)
     tiers: list[Tier] = Field(default_factory=list)
     tier_metric: str | None = None
+    overage: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="Preço por unidade acima do limite, por métrica (limite flexível: cobra, "
+        "não recusa)",
+    )
     api_rate_limit: int = Field(default=100, ge=1, le=1_000_000)
     is_public: bool = True
 
@@ -43,6 +48,7 @@ class PlanRead(ReadModel):
     limits: dict[str, int | None]
     tiers: list[dict[str, Any]]
     tier_metric: str | None
+    overage: dict[str, Decimal]
     api_rate_limit: int
     is_public: bool
 

@@ -63,6 +63,16 @@ def validate_plan(data: dict[str, Any]) -> None:
         raise ValidationFailed(
             f"Métricas desconhecidas nos limites: {', '.join(unknown)}.", code="UNKNOWN_METRIC"
         )
+    for code, price in data.get("overage", {}).items():
+        if code not in METRICS or data.get("limits", {}).get(code) is None:
+            raise ValidationFailed(
+                f"Excedente de '{code}' exige uma métrica conhecida com limite no plano.",
+                code="INVALID_OVERAGE",
+            )
+        if Decimal(str(price)) < 0:
+            raise ValidationFailed(
+                "Preço de excedente não pode ser negativo.", code="INVALID_OVERAGE"
+            )
     for value in data.get("limits", {}).values():
         if value is not None and int(value) < 0:
             raise ValidationFailed("Limites não podem ser negativos.", code="INVALID_LIMIT")

@@ -15,6 +15,8 @@ from lastro.contracts.billing import (
     UsageThresholdReached,
 )
 from lastro.core.billing import books, collection, invoicing
+from lastro.core.billing import exports as _exports  # noqa: F401 - registers the source
+from lastro.core.billing.demo import load_billing_demo
 from lastro.core.billing.invoice_endpoints import platform_router, router, webhook_router
 from lastro.core.billing.pages import router as pages_router
 from lastro.core.modules import EventSubscription, ModuleSpec, ServiceParts
@@ -88,12 +90,22 @@ def _brl(text: str) -> str:
     return format_brl(Decimal(text))
 
 
+def _br_date(iso: str) -> str:
+    from datetime import date
+
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
 async def _on_event(session: Any, event: Event) -> None:
     if isinstance(event, InvoiceIssued):
         await notify_admins(
             session,
             "billing.invoice_issued",
-            {"number": event.number, "total": _brl(event.total), "due_date": event.due_date},
+            {
+                "number": event.number,
+                "total": _brl(event.total),
+                "due_date": _br_date(event.due_date),
+            },
         )
     elif isinstance(event, InvoiceReminderDue):
         situation = (
@@ -109,7 +121,7 @@ async def _on_event(session: Any, event: Event) -> None:
             {
                 "number": event.number,
                 "total": _brl(event.total),
-                "due_date": event.due_date,
+                "due_date": _br_date(event.due_date),
                 "situation": situation,
             },
         )
@@ -171,6 +183,7 @@ def build(parts: ServiceParts) -> ModuleSpec:
                 name="core.billing.post_books", cron="*/5 * * * *", job="core.billing.post_books"
             ),
         ),
+        demo=load_billing_demo,
         event_handlers=(
             EventSubscription(
                 name="core.billing.notify",

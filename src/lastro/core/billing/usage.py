@@ -58,6 +58,19 @@ async def limit_of(session: AsyncSession, metric_code: str) -> int | None:
     return int(value) if value is not None else None
 
 
+async def _enforced_limit(session: AsyncSession, metric_code: str) -> tuple[int | None, bool]:
+    """The limit and whether it is hard (refused) or soft (priced as overage)."""
+    row = (
+        await session.execute(
+            select(Plan.limits, Plan.overage).join(Subscription, Subscription.plan_id == Plan.id)
+        )
+    ).first()
+    if row is None:
+        return None, True
+    value = (row.limits or {}).get(metric_code)
+    return (int(value) if value is not None else None), metric_code not in (row.overage or {})
+
+
 async def _ensure_row(session: AsyncSession, metric_code: str, period: str) -> None:
     tenant_id = bound_tenant(session)
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -78,7 +91,7 @@ async def consume(session: AsyncSession, metric_code: str, amount: int = 1) -> U
     if amount < 0:
         raise ValueError("consume takes a positive amount; use release to give back")
     period = current_period(metric_code)
-    limit = await limit_of(session, metric_code)
+    limit, hard = await _enforced_limit(session, metric_code)
     await _ensure_row(session, metric_code, period)
     stmt = (
         update(UsageCounter)
@@ -86,7 +99,7 @@ async def consume(session: AsyncSession, metric_code: str, amount: int = 1) -> U
         .values(value=UsageCounter.value + amount, updated_at=utcnow())
         .returning(UsageCounter.value)
     )
-    if limit is not None:
+    if limit is not None and hard:
         stmt = stmt.where(UsageCounter.value + amount <= limit)
     new_value = (await session.execute(stmt)).scalar_one_or_none()
     if new_value is None:
@@ -189,3 +202,8 @@ async def usage_report(session: AsyncSession) -> list[Usage]:
             Usage(code, m.label, period, int(counters.get((code, period), 0)), limits.get(code))
         )
     return out
+
+
+# for meters that count outside a request (the API-call meter)
+ensure_counter = _ensure_row
+raise_alerts = _alert

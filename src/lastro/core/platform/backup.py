@@ -36,7 +36,7 @@ FORMAT = "lastro-tenant-export/1"
 # Security and delivery state that must not travel: sessions, idempotency replies, outbox.
 EXCLUDED = frozenset({"refresh_tokens", "idempotency_keys", "outbox_events", "processed_events"})
 # What the law requires to keep after erasure (fiscal records); present once invoices exist.
-RETAINED_ON_DELETE = frozenset({"invoices", "invoice_lines"})
+RETAINED_ON_DELETE = frozenset({"invoices", "invoice_lines", "invoice_payments"})
 
 
 # Global rows a tenant's rows point to (its plan), exported along and matched by natural key
@@ -243,6 +243,18 @@ async def import_tenant(db: Database, path: Path) -> dict[str, Any]:
             if not rows or (tombstone and table.name == "tenants"):
                 continue
             decoded = [{k: _decode(v) for k, v in row.items() if k in table.c} for row in rows]
+            if tombstone and table.name in RETAINED_ON_DELETE:
+                # kept through the erasure: restore only what is not there already
+                kept = set(
+                    (
+                        await session.scalars(
+                            select(table.c.id).where(table.c.tenant_id == tenant_id)
+                        )
+                    ).all()
+                )
+                decoded = [row for row in decoded if row["id"] not in kept]
+                if not decoded:
+                    continue
             for fk in table.foreign_keys:
                 mapping = remap.get(fk.column.table.name)
                 if mapping:

@@ -4,8 +4,9 @@ Everything here reads across tenants, so it runs on a platform session (``bind_p
 filters by tenant explicitly where it must. Money is ``Decimal``, rounded half-even to the cent
 per subscription, so the total MRR is the sum of the per-tenant figures shown.
 
-Until ``core.billing`` issues invoices there is no revenue actually billed: MRR is the value of
-the current book of subscriptions, and the overdue-invoice figures are empty and marked so.
+MRR is the value of the current book of subscriptions; what was actually billed and received
+comes from the invoices (``billed_by_month``), and overdue invoices are listed with their age.
+The platform's own books tenant (status ``system``) is not a client and is left out.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from lastro.core.audit.models import PLATFORM_SCOPE, AuditRecord
 from lastro.core.auth.models import PlatformUser, User
 from lastro.core.billing.metrics import METRICS
-from lastro.core.billing.models import Plan, Subscription, UsageCounter
+from lastro.core.billing.models import Invoice, Plan, Subscription, UsageCounter
 from lastro.core.billing.service import add_months, cycle_price, tier_price
 from lastro.core.billing.usage import Usage, current_period
 from lastro.core.platform.models import Tenant
@@ -187,12 +188,26 @@ class NearLimit(ReadModel):
     percent: float
 
 
+class OverdueInvoice(ReadModel):
+    number: str
+    slug: str
+    name: str
+    total: Decimal
+    due_date: date
+    days_overdue: int
+
+
 class OverdueInvoices(ReadModel):
-    available: bool = Field(
-        description="Falso enquanto o faturamento não emite faturas: contagem e lista vazias"
-    )
+    available: bool = Field(description="Sempre verdadeiro desde que o faturamento emite faturas")
     count: int
-    items: list[dict[str, Any]]
+    total: Decimal
+    items: list[OverdueInvoice]
+
+
+class MonthBilled(ReadModel):
+    month: str = Field(description="AAAA-MM")
+    invoiced: Decimal = Field(description="Faturado: total das faturas emitidas no mês")
+    received: Decimal = Field(description="Recebido: faturas pagas no mês")
 
 
 class DashboardRead(ReadModel):
@@ -207,6 +222,7 @@ class DashboardRead(ReadModel):
     revenue_by_tenant: list[TenantRevenue]
     mrr_by_month: list[MonthRevenue]
     mrr_by_month_basis: str
+    billed_by_month: list[MonthBilled]
     active_users_24h: ActiveUsers
     activity_by_day: list[DayActivity]
     tenants_near_limit: list[NearLimit]
@@ -215,8 +231,8 @@ class DashboardRead(ReadModel):
 
 MRR_BY_MONTH_BASIS = (
     "Estimativa: MRR atual das assinaturas pagantes, acumulado pelo mês de início de cada uma. "
-    "Não reflete cancelamentos, trocas de plano nem preços passados; passará a ser a receita "
-    "faturada por mês quando houver faturas."
+    "Não reflete cancelamentos, trocas de plano nem preços passados; a receita faturada e "
+    "recebida por mês está em billed_by_month."
 )
 
 
@@ -239,6 +255,71 @@ def mrr_by_month(
         total = sum((mrr for start, mrr in items if start <= end), ZERO)
         out.append(MonthRevenue(month=first.strftime("%Y-%m"), mrr=cents(total)))
     return out
+
+
+async def _billed_by_month(session: AsyncSession, today: date) -> list[MonthBilled]:
+    months = last_months(today)
+    since = months[0]
+    invoiced: dict[str, Decimal] = {}
+    received: dict[str, Decimal] = {}
+    rows = (
+        await session.execute(
+            select(Invoice.issue_date, Invoice.total, Invoice.status, Invoice.paid_at).where(
+                Invoice.issue_date >= since - timedelta(days=400)
+            )
+        )
+    ).all()
+    for issue_date, total, status, paid_at in rows:
+        if issue_date >= since:
+            key = issue_date.strftime("%Y-%m")
+            invoiced[key] = invoiced.get(key, ZERO) + total
+        if status == "paid" and paid_at is not None:
+            paid_day = paid_at.astimezone(SAO_PAULO).date()
+            if paid_day >= since:
+                key = paid_day.strftime("%Y-%m")
+                received[key] = received.get(key, ZERO) + total
+    return [
+        MonthBilled(
+            month=m.strftime("%Y-%m"),
+            invoiced=cents(invoiced.get(m.strftime("%Y-%m"), ZERO)),
+            received=cents(received.get(m.strftime("%Y-%m"), ZERO)),
+        )
+        for m in months
+    ]
+
+
+async def overdue_invoices(
+    session: AsyncSession,
+    tenants: dict[uuid.UUID, Tenant],
+    *,
+    today: date,
+    top: int = 20,
+) -> OverdueInvoices:
+    """Unpaid invoices past their due date, oldest first (platform session; only ``tenants``)."""
+    rows = (
+        await session.scalars(
+            select(Invoice)
+            .where(Invoice.status.in_(("open", "overdue")), Invoice.due_date < today)
+            .order_by(Invoice.due_date, Invoice.number)
+        )
+    ).all()
+    rows = [r for r in rows if r.tenant_id in tenants]
+    return OverdueInvoices(
+        available=True,
+        count=len(rows),
+        total=cents(sum((r.total for r in rows), ZERO)),
+        items=[
+            OverdueInvoice(
+                number=r.number,
+                slug=tenants[r.tenant_id].slug,
+                name=tenants[r.tenant_id].name,
+                total=r.total,
+                due_date=r.due_date,
+                days_overdue=(today - r.due_date).days,
+            )
+            for r in rows[:top]
+        ],
+    )
 
 
 async def _activity_by_day(session: AsyncSession, today: date) -> list[DayActivity]:
@@ -324,7 +405,10 @@ async def build_dashboard(session: AsyncSession, *, top: int = 10) -> DashboardR
     """Every figure of the master dashboard, read on a platform session."""
     bind_platform(session)
     today = today_sp()
-    tenants = {t.id: t for t in (await session.scalars(select(Tenant))).all()}
+    tenants = {
+        t.id: t
+        for t in (await session.scalars(select(Tenant).where(Tenant.status != "system"))).all()
+    }
     subs = await subscriptions_by_tenant(session)
     counters = await counters_by_tenant(session)
 
@@ -361,11 +445,11 @@ async def build_dashboard(session: AsyncSession, *, top: int = 10) -> DashboardR
         ],
         mrr_by_month=mrr_by_month(((subscription_start(s), v) for _, s, _, v in revenue), today),
         mrr_by_month_basis=MRR_BY_MONTH_BASIS,
+        billed_by_month=await _billed_by_month(session, today),
         active_users_24h=await _active_users(session, tenants),
         activity_by_day=await _activity_by_day(session, today),
         tenants_near_limit=_near_limits(tenants, subs, counters),
-        # Seam: core.billing has no invoices yet. When it does, list those past due here.
-        overdue_invoices=OverdueInvoices(available=False, count=0, items=[]),
+        overdue_invoices=await overdue_invoices(session, tenants, today=today),
     )
 
 
@@ -486,6 +570,13 @@ def charts(data: DashboardRead) -> dict[str, BarChart]:
     statuses = sorted(data.tenants_by_status.items())
     return {
         "mrr": bar_chart("MRR por mês", months),
+        "billed": bar_chart(
+            "Faturado por mês",
+            [
+                (f"{_MONTHS_PT[int(m.month[5:]) - 1]}/{m.month[2:4]}", m.invoiced, brl(m.invoiced))
+                for m in data.billed_by_month
+            ],
+        ),
         "activity": bar_chart("Atividade por dia (registros de auditoria)", days, label_every=5),
         "status": bar_chart(
             "Clientes por situação",
@@ -523,6 +614,7 @@ async def dashboard_page(request: Request) -> Response:
         "status_labels": STATUS_LABELS,
         "integer": integer,
         "pct": pct,
+        "brl": brl,
     }
     response = render(request, "core/dashboard.html", ctx)
     if renewed:

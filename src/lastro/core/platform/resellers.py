@@ -10,8 +10,8 @@ query here names the reseller explicitly (``Tenant.reseller_id == reseller.id``)
 its sub-tenants. The session stays in platform scope until it commits, so the audit records of a
 sub-tenant's own chain can be written.
 
-Invoices: ``core.billing`` does not issue them yet. ``SubTenantDetail.invoices`` is ``None``
-("not available", not "none") until it does; fill it in :func:`detail` then.
+A sub-tenant's detail carries its last invoices; ``GET /api/v1/reseller/invoices`` lists the
+invoices of all of them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lastro.core.audit.service import record as audit
 from lastro.core.auth.service import AuthService
 from lastro.core.billing import service as billing
-from lastro.core.billing.models import Plan, Subscription
+from lastro.core.billing.models import Invoice, Plan, Subscription
 from lastro.core.billing.schemas import PlanRead, UsageRead
 from lastro.core.billing.usage import Usage
 from lastro.core.platform import service as tenants
@@ -72,12 +73,16 @@ class PlanNotAvailable(ValidationFailed):
 # --- service -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+INVOICES_SHOWN = 12
+
+
+@dataclass
 class SubTenantView:
     tenant: Tenant
     subscription: Subscription | None
     plan: Plan | None
     usage: list[Usage]
+    invoices: list[Invoice] | None = None
 
 
 async def reseller_of(session: AsyncSession, principal: Principal) -> Tenant:
@@ -132,7 +137,38 @@ async def list_sub_tenants(
 
 async def detail(session: AsyncSession, reseller: Tenant, slug: str) -> SubTenantView:
     tenant = await _sub_tenant(session, reseller, slug)
-    return (await _views(session, [tenant]))[0]
+    view = (await _views(session, [tenant]))[0]
+    view.invoices = list(
+        (
+            await session.scalars(
+                select(Invoice)
+                .where(Invoice.tenant_id == tenant.id)
+                .order_by(Invoice.issue_date.desc(), Invoice.number.desc())
+                .limit(INVOICES_SHOWN)
+            )
+        ).all()
+    )
+    return view
+
+
+async def sub_tenant_invoices(
+    session: AsyncSession,
+    reseller: Tenant,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Invoice, Tenant]], int]:
+    """Invoices of the reseller's sub-tenants, newest first (platform session)."""
+    where = [Tenant.reseller_id == reseller.id]
+    if status is not None:
+        where.append(Invoice.status == status)
+    base = select(Invoice, Tenant).join(Tenant, Tenant.id == Invoice.tenant_id).where(*where)
+    total = int(await session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    rows = await session.execute(
+        base.order_by(Invoice.issue_date.desc(), Invoice.number.desc()).offset(offset).limit(limit)
+    )
+    return [(inv, t) for inv, t in rows.all()], total
 
 
 async def create_sub_tenant(
@@ -265,11 +301,27 @@ class SubscriptionDetail(ReadModel):
     plan: PlanRead
 
 
+class SubTenantInvoice(ReadModel):
+    id: uuid.UUID
+    number: str
+    period_start: date
+    period_end: date
+    issue_date: date
+    due_date: date
+    status: str
+    total: Decimal
+    paid_at: datetime | None
+
+
+class ResellerInvoice(SubTenantInvoice):
+    slug: str
+    name: str
+
+
 class SubTenantDetail(SubTenantRead):
     subscription: SubscriptionDetail | None
-    invoices: list[dict[str, Any]] | None = Field(
-        default=None,
-        description="Nulo enquanto o faturamento não emite faturas (não disponível, não vazio)",
+    invoices: list[SubTenantInvoice] = Field(
+        default_factory=list, description=f"As últimas {INVOICES_SHOWN} faturas do cliente"
     )
 
 
@@ -339,7 +391,11 @@ def _detail(view: SubTenantView) -> SubTenantDetail:
         if sub is not None and plan is not None
         else None
     )
-    return SubTenantDetail(**_read_fields(view), subscription=subscription, invoices=None)
+    return SubTenantDetail(
+        **_read_fields(view),
+        subscription=subscription,
+        invoices=[SubTenantInvoice.model_validate(i) for i in view.invoices or []],
+    )
 
 
 # --- API ---------------------------------------------------------------------------------------
@@ -403,6 +459,33 @@ async def create_tenant(
         admin=admin,
     )
     return _detail(await detail(session, reseller, tenant.slug))
+
+
+@router.get(
+    "/invoices", response_model=Page[ResellerInvoice], summary="Faturas dos clientes da revenda"
+)
+async def list_invoices(
+    principal: TenantPrincipal,
+    session: SessionDep,
+    status: Annotated[str | None, Query(pattern="^(open|overdue|paid|void)$")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+) -> Page[ResellerInvoice]:
+    reseller = await reseller_of(session, principal)
+    rows, total = await sub_tenant_invoices(
+        session, reseller, status=status, offset=(page - 1) * limit, limit=limit
+    )
+    return Page(
+        items=[
+            ResellerInvoice(
+                **SubTenantInvoice.model_validate(inv).model_dump(), slug=t.slug, name=t.name
+            )
+            for inv, t in rows
+        ],
+        total=total,
+        page=page,
+        limit=limit,
+    )
 
 
 @router.get("/tenants/{slug}", response_model=SubTenantDetail, summary="Cliente da revenda")

@@ -149,6 +149,10 @@ async def set_status(session: AsyncSession, slug: str, status: str) -> Tenant:
 async def list_tenants(
     session: AsyncSession, *, offset: int = 0, limit: int = 50
 ) -> tuple[list[Tenant], int]:
-    total = int(await session.scalar(select(func.count()).select_from(Tenant)) or 0)
-    rows = await session.scalars(select(Tenant).order_by(Tenant.slug).offset(offset).limit(limit))
+    """Client tenants; the platform's own books tenant (status ``system``) is not one."""
+    clients = Tenant.status != "system"
+    total = int(await session.scalar(select(func.count()).select_from(Tenant).where(clients)) or 0)
+    rows = await session.scalars(
+        select(Tenant).where(clients).order_by(Tenant.slug).offset(offset).limit(limit)
+    )
     return list(rows.all()), total

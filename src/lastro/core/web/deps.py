@@ -167,6 +167,8 @@ async def _rate_limit(request: Request, runtime: Runtime, principal: Principal) 
     """Per API key by the tenant's plan (requests per 15 minutes); per person generously, so
     the web pages never feel it. Shared through Redis when configured."""
     if principal.kind == "api_key" and principal.tenant_id is not None:
+        if runtime.api_meter is not None:
+            runtime.api_meter.record(principal.tenant_id)
         limit = await api_rate_limit(runtime.db, principal.tenant_id)
         key, window = f"rl:key:{principal.user_id}", 900
     else:

@@ -51,11 +51,31 @@ def metrics_payload() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
+# Where file uploads arrive (documents and their new versions).
+UPLOAD_PREFIXES = ("/api/v1/documents",)
+
+
 class RequestPipeline:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, trust_forwarded: bool = False):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        trust_forwarded: bool = False,
+        upload_max_bytes: int | None = None,
+        upload_prefixes: tuple[str, ...] = UPLOAD_PREFIXES,
+    ):
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.trust_forwarded = trust_forwarded
+        self.upload_max_bytes = upload_max_bytes or max_body_bytes
+        self.upload_prefixes = upload_prefixes
+
+    def limit_for(self, method: str, path: str) -> int:
+        """File uploads get their own (larger) bound; every other body the general one."""
+        if method in ("POST", "PUT") and path.startswith(self.upload_prefixes):
+            return max(self.upload_max_bytes, self.max_body_bytes)
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,9 +107,10 @@ class RequestPipeline:
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
+        limit = self.limit_for(scope.get("method", ""), scope.get("path", ""))
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(scope, receive, send_wrapper)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send_wrapper, limit)
         else:
             received = 0
 
@@ -98,7 +119,7 @@ class RequestPipeline:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
+                    if received > limit:
                         raise BodyTooLarge()
                 return message
 
@@ -122,11 +143,11 @@ class RequestPipeline:
                 },
             )
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(
             413,
             "PAYLOAD_TOO_LARGE",
-            f"O corpo da requisição excede o limite de {self.max_body_bytes} bytes.",
+            f"O corpo da requisição excede o limite de {limit} bytes.",
             instance=scope.get("path"),
         )
         await response(scope, receive, send)
