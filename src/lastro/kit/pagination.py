@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel, Field
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -36,3 +39,27 @@ def decode_cursor(cursor: str) -> list[str] | None:
     if not isinstance(data, list) or not all(isinstance(v, str) for v in data):
         return None
     return data
+
+
+async def fetch_page(
+    session: AsyncSession, stmt: Select[Any], *, page: int, limit: int
+) -> tuple[list[Any], int]:
+    """One page of ``stmt``'s entities and the total across all pages (the count ignores the
+    statement's ordering)."""
+    counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    total = int(await session.scalar(counted) or 0)
+    rows = await session.scalars(stmt.offset((page - 1) * limit).limit(limit))
+    return list(rows.all()), total
+
+
+async def paginate(
+    session: AsyncSession,
+    stmt: Select[Any],
+    read: Callable[[Any], T],
+    *,
+    page: int,
+    limit: int,
+) -> Page[T]:
+    """``stmt`` (already ordered) as a :class:`Page` of ``read(row)`` with its total."""
+    rows, total = await fetch_page(session, stmt, page=page, limit=limit)
+    return Page(items=[read(r) for r in rows], total=total, page=page, limit=limit)

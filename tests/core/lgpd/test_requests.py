@@ -113,6 +113,7 @@ async def test_export_collects_from_every_registered_source(
         "audit.json",
         "consents.json",
         "ledger.json",
+        "notifications.json",
         "requests.json",
         "test_notes.json",
     }

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lastro.core.billing import collection, invoicing
@@ -29,7 +29,7 @@ from lastro.core.web.deps import (
 from lastro.core.web.routing import LastroRoute
 from lastro.infra.database import bind_platform
 from lastro.kit.errors import LastroError, NotFound
-from lastro.kit.pagination import MAX_LIMIT, Page
+from lastro.kit.pagination import MAX_LIMIT, Page, paginate
 from lastro.kit.schemas import ReadModel, WriteModel
 
 router = APIRouter(prefix="/api/v1/invoices", route_class=LastroRoute, tags=["invoices"])
@@ -133,15 +133,8 @@ async def _page(
         stmt = stmt.where(Invoice.status == status)
     if tenant_id:
         stmt = stmt.where(Invoice.tenant_id == tenant_id)
-    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = await session.scalars(
-        stmt.order_by(Invoice.issue_date.desc(), Invoice.number.desc())
-        .offset((page - 1) * limit)
-        .limit(limit)
-    )
-    return Page(
-        items=[InvoiceRead.model_validate(r) for r in rows], total=total, page=page, limit=limit
-    )
+    stmt = stmt.order_by(Invoice.issue_date.desc(), Invoice.number.desc())
+    return await paginate(session, stmt, InvoiceRead.model_validate, page=page, limit=limit)
 
 
 async def _detail(session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail:

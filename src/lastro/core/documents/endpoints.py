@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.responses import Response
 
 from lastro.core.audit.service import record as audit
@@ -37,7 +37,7 @@ from lastro.core.runtime import Runtime
 from lastro.core.web.deps import SessionDep, TenantPrincipal, require
 from lastro.core.web.routing import LastroRoute
 from lastro.kit.errors import LastroError, ValidationFailed
-from lastro.kit.pagination import MAX_LIMIT, Page
+from lastro.kit.pagination import MAX_LIMIT, Page, paginate
 
 
 class ContentMissing(LastroError):
@@ -145,18 +145,8 @@ def build_routers(documents: Documents) -> tuple[APIRouter, APIRouter]:
             stmt = stmt.where(Document.resource_id == resource_id)
         if category:
             stmt = stmt.where(Document.category == category)
-        total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-        rows = await session.scalars(
-            stmt.order_by(Document.created_at.desc(), Document.id.desc())
-            .offset((page - 1) * limit)
-            .limit(limit)
-        )
-        return Page(
-            items=[DocumentRead.model_validate(d) for d in rows],
-            total=total,
-            page=page,
-            limit=limit,
-        )
+        stmt = stmt.order_by(Document.created_at.desc(), Document.id.desc())
+        return await paginate(session, stmt, DocumentRead.model_validate, page=page, limit=limit)
 
     @router.post(
         "/documents/pdf",

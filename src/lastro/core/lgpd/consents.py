@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lastro.contracts.lgpd import DataSubject
@@ -19,6 +19,7 @@ from lastro.core.lgpd.models import Consent
 from lastro.core.lgpd.subjects import masked, matches
 from lastro.kit.clock import utcnow
 from lastro.kit.context import current_context
+from lastro.kit.pagination import fetch_page
 
 SUPERSEDED = "Substituído por nova versão do termo"
 
@@ -110,13 +111,8 @@ async def history(
     stmt = select(Consent)
     if subject is not None:
         stmt = stmt.where(of_subject(subject))
-    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = await session.scalars(
-        stmt.order_by(Consent.granted_at.desc(), Consent.id.desc())
-        .offset((page - 1) * limit)
-        .limit(limit)
-    )
-    return list(rows), total
+    stmt = stmt.order_by(Consent.granted_at.desc(), Consent.id.desc())
+    return await fetch_page(session, stmt, page=page, limit=limit)
 
 
 def _stamp_revoked(consent: Consent, channel: str, reason: str) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -29,6 +29,7 @@ from lastro.core.lgpd.sources import USERS
 from lastro.core.lgpd.subjects import masked
 from lastro.infra.database import Database
 from lastro.kit.clock import ensure_utc, utcnow
+from lastro.kit.pagination import fetch_page
 
 DEADLINE = timedelta(days=15)
 KINDS = ("access", "rectification", "erasure", "anonymisation", "consent_revocation")
@@ -126,9 +127,7 @@ async def list_requests(
         if overdue is False:
             stmt = stmt.where(~late)
         stmt = stmt.order_by(DataSubjectRequest.opened_at.desc(), DataSubjectRequest.id.desc())
-    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = await session.scalars(stmt.offset((page - 1) * limit).limit(limit))
-    return list(rows), total
+    return await fetch_page(session, stmt, page=page, limit=limit)
 
 
 def _ensure_pending(request: DataSubjectRequest) -> None:

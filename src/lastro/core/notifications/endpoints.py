@@ -62,7 +62,7 @@ from lastro.core.web.deps import SessionDep, TenantPrincipal, require
 from lastro.core.web.routing import LastroRoute
 from lastro.infra.outbox import publish
 from lastro.kit.clock import utcnow
-from lastro.kit.pagination import MAX_LIMIT, Page
+from lastro.kit.pagination import MAX_LIMIT, Page, paginate
 
 READ = "notifications.read"
 MANAGE = "notifications.manage"
@@ -112,19 +112,13 @@ def build_router(hub: LiveHub) -> APIRouter:
         where = [_mine(principal), Notification.in_app_at.is_not(None)]
         if unread:
             where.append(Notification.read_at.is_(None))
-        total = await session.scalar(select(func.count()).select_from(Notification).where(*where))
-        rows = await session.scalars(
+        stmt = (
             select(Notification)
             .where(*where)
             .order_by(Notification.in_app_at.desc(), Notification.id.desc())
-            .offset((page - 1) * limit)
-            .limit(limit)
         )
-        return Page(
-            items=[NotificationRead.model_validate(n) for n in rows],
-            total=int(total or 0),
-            page=page,
-            limit=limit,
+        return await paginate(
+            session, stmt, NotificationRead.model_validate, page=page, limit=limit
         )
 
     @router.get(
@@ -423,20 +417,10 @@ def build_router(hub: LiveHub) -> APIRouter:
             where.append(Delivery.channel == channel)
         if notification_id:
             where.append(Delivery.notification_id == notification_id)
-        total = await session.scalar(select(func.count()).select_from(Delivery).where(*where))
-        rows = await session.scalars(
-            select(Delivery)
-            .where(*where)
-            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
-            .offset((page - 1) * limit)
-            .limit(limit)
+        stmt = (
+            select(Delivery).where(*where).order_by(Delivery.created_at.desc(), Delivery.id.desc())
         )
-        return Page(
-            items=[DeliveryRead.model_validate(d) for d in rows],
-            total=int(total or 0),
-            page=page,
-            limit=limit,
-        )
+        return await paginate(session, stmt, DeliveryRead.model_validate, page=page, limit=limit)
 
     @router.get(
         "/deliveries/{delivery_id}",

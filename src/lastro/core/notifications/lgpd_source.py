@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lastro.contracts.lgpd import DataSubject, ErasureOutcome, SubjectRecord, register_source
@@ -19,7 +19,7 @@ BASIS = "Execução de contrato e legítimo interesse em comunicar o titular (LG
 
 
 async def _user_ids(session: AsyncSession, subject: DataSubject) -> list[uuid.UUID]:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if subject.cpf:
         conditions.append(User.cpf == subject.cpf)
     if subject.email:
@@ -28,7 +28,7 @@ async def _user_ids(session: AsyncSession, subject: DataSubject) -> list[uuid.UU
 
 
 async def _notifications(session: AsyncSession, subject: DataSubject) -> list[Notification]:
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     users = await _user_ids(session, subject)
     if users:
         conditions.append(Notification.user_id.in_(users))

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lastro.core.web.deps import RuntimeDep, SessionDep, TenantPrincipal, require
 from lastro.core.web.routing import LastroRoute
@@ -29,7 +29,7 @@ from lastro.core.webhooks.schemas import (
     SecretRead,
     SecretRotate,
 )
-from lastro.kit.pagination import MAX_LIMIT, Page
+from lastro.kit.pagination import MAX_LIMIT, Page, paginate
 
 router = APIRouter(prefix="/api/v1/webhooks", route_class=LastroRoute, tags=["webhooks"])
 MANAGE = [require("webhooks.manage")]
@@ -188,13 +188,8 @@ async def list_deliveries(
         stmt = stmt.where(WebhookDelivery.status == status)
     if event_type is not None:
         stmt = stmt.where(WebhookDelivery.event_type == event_type)
-    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    rows = await session.scalars(
-        stmt.order_by(WebhookDelivery.id.desc()).offset((page - 1) * limit).limit(limit)
-    )
-    return Page(
-        items=[DeliveryRead.model_validate(r) for r in rows], total=total, page=page, limit=limit
-    )
+    stmt = stmt.order_by(WebhookDelivery.id.desc())
+    return await paginate(session, stmt, DeliveryRead.model_validate, page=page, limit=limit)
 
 
 @router.get(
