@@ -342,3 +342,43 @@ async def test_invoices_export_as_csv(client: httpx.AsyncClient, runtime: Runtim
     text = r.content.decode("utf-8-sig")
     assert "Fatura" in text.splitlines()[0]
     assert "2026-000001" in text and "197,00" in text
+
+
+async def test_issued_invoice_reaches_the_tenants_webhook_and_admin(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Billing run → outbox → the tenant's webhook endpoint (signed) and its admin's e-mail."""
+    from lastro.core.notifications.models import Notification
+    from lastro.core.webhooks.signing import verify_signature
+    from tests.core.webhooks.receiver import running_receiver
+
+    token = await _setup(client, runtime, "theta", "chat-starter")
+    with running_receiver() as receiver:
+        r = await client.post(
+            "/api/v1/webhooks/endpoints",
+            headers=_auth(token),
+            json={"url": receiver.url, "event_types": ["billing.invoice.issued"]},
+        )
+        assert r.status_code == 201, r.text
+        secret = r.json()["secret"]
+        await runtime.bus.start()
+        await runtime.dispatcher.start()
+        await runtime.jobs.run_worker()
+        await invoicing.run_billing(runtime.db, runtime.settings, day=START)
+        await runtime.relay.relay_once()
+        for _ in range(200):
+            if receiver.requests:
+                break
+            await asyncio.sleep(0.05)
+        [req] = receiver.requests
+        verify_signature(secret, req.headers["lastro-signature"], req.body)
+        body = json.loads(req.body)
+        assert body["type"] == "billing.invoice.issued"
+        assert body["data"]["number"] == "2026-000001"
+    for _ in range(100):
+        async with runtime.db.session(platform=True, readonly=True) as session:
+            subjects = (await session.scalars(select(Notification.subject))).all()
+        if subjects:
+            break
+        await asyncio.sleep(0.05)
+    assert any("Fatura 2026-000001" in s and "15/01/2026" in s for s in subjects)

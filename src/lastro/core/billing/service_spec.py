@@ -21,6 +21,7 @@ from lastro.core.billing.invoice_endpoints import platform_router, router, webho
 from lastro.core.billing.pages import router as pages_router
 from lastro.core.modules import EventSubscription, ModuleSpec, ServiceParts
 from lastro.core.notifications.api import DefaultTemplate, notify_admins, register_template
+from lastro.core.webhooks import register_webhook_event
 from lastro.infra.jobs import Schedule
 from lastro.kit.events import Event
 
@@ -70,6 +71,12 @@ _TEMPLATES = (
 )
 for _t in _TEMPLATES:
     register_template(_t)
+
+# what a tenant's own systems may subscribe to (outbound webhooks)
+register_webhook_event(InvoiceIssued, "Fatura da assinatura emitida")
+register_webhook_event(InvoicePaid, "Pagamento de fatura da assinatura confirmado")
+register_webhook_event(SubscriptionStatusChanged, "Assinatura em atraso, suspensa ou reativada")
+register_webhook_event(UsageThresholdReached, "Uso atingiu 90% ou 100% de um limite do plano")
 
 _STATUS_TEXT = {
     "past_due": ("em atraso", "Há fatura vencida e não paga. Regularize para evitar a suspensão."),
