@@ -5,7 +5,7 @@ its sub-tenants. Idempotent: nothing is added once the demo tenants have invoice
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from lastro.core.billing.service import add_months, period_end
 from lastro.core.platform.models import Tenant
 from lastro.core.platform.provisioning import AdminSpec, provision
 from lastro.core.runtime import Runtime
-from lastro.kit.clock import today_sp
+from lastro.kit.clock import SAO_PAULO, today_sp
 
 RESELLER = ("revenda", "Revenda Sul Soluções Ltda")
 SUB_TENANTS = (
@@ -57,8 +57,13 @@ async def _history(
         ).all()
         to_pay = invoices if pay_last else invoices[:-1]
         for inv in to_pay:
+            # paid a couple of days before the due date, in the afternoon (São Paulo)
+            paid_on = min(inv.due_date - timedelta(days=2), today_sp())
             headers, body = provider.paid_event(
-                inv.provider_ref, inv.total, method="pix" if inv.number[-1] in "02468" else "boleto"
+                inv.provider_ref,
+                inv.total,
+                method="pix" if inv.number[-1] in "02468" else "boleto",
+                paid_at=datetime.combine(paid_on, time(15, 30), tzinfo=SAO_PAULO),
             )
             await collection.record_payment(
                 session, provider.name, provider.parse_webhook(headers, body)

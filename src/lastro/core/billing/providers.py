@@ -181,7 +181,12 @@ class SandboxProvider:
             raise WebhookMalformed(f"Webhook ilegível: {exc}.") from None
 
     def paid_event(
-        self, provider_ref: str, amount: Decimal, *, method: str = "pix"
+        self,
+        provider_ref: str,
+        amount: Decimal,
+        *,
+        method: str = "pix",
+        paid_at: datetime | None = None,
     ) -> tuple[dict[str, str], bytes]:
         """A signed ``charge.paid`` webhook, as the provider would send it (sandbox only)."""
         body = json.dumps(
@@ -191,7 +196,7 @@ class SandboxProvider:
                 "data": {
                     "charge_id": provider_ref,
                     "amount": str(amount),
-                    "paid_at": utcnow().isoformat(),
+                    "paid_at": (paid_at or utcnow()).isoformat(),
                     "method": method,
                 },
             }
