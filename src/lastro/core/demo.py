@@ -82,4 +82,7 @@ async def load_demo(runtime: Runtime) -> list[str]:
         f"Plataforma: {PLATFORM_ADMIN} / {DEMO_PASSWORD} (sem X-Tenant)",
         f"Cliente demo: admin@demo.example / {DEMO_PASSWORD} (X-Tenant: demo)",
         f"Cliente acme: admin@acme.example / {DEMO_PASSWORD} (X-Tenant: acme)",
+        f"Revenda: admin@revenda.example / {DEMO_PASSWORD} (X-Tenant: revenda; clientes "
+        "padaria-sol, mercado-lua, oficina-sul)",
+        "Faturas de quatro meses por cliente (acme com uma vencida): veja /faturas",
     ]
