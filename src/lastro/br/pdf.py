@@ -23,7 +23,7 @@ from lastro.br.errors import PdfError
 from lastro.br.money_text import format_brl
 from lastro.br.pix import br_code_qr_matrix
 
-__all__ = ["BANK_NAMES", "BoletoDocument", "boleto_pdf", "carne_pdf", "draw_ficha"]
+__all__ = ["BANK_NAMES", "BoletoDocument", "boleto_pdf", "carne_pdf", "draw_ficha", "draw_qr"]
 
 BANK_NAMES = {
     "001": ("Banco do Brasil", "001-9"),
@@ -99,7 +99,7 @@ def _fit(c: Canvas, text: str, width: float, font: str, size: float) -> str:
     return text
 
 
-def _qr(c: Canvas, payload: str, x: float, y: float, size: float) -> None:
+def draw_qr(c: Canvas, payload: str, x: float, y: float, size: float) -> None:
     matrix = br_code_qr_matrix(payload)
     n = len(matrix)
     cell = size / n
@@ -219,7 +219,7 @@ def _ficha(
             _fit(c, line, main - qr_size - 4 * mm, _FONT, 7.5),
         )
     if doc.pix_payload:
-        _qr(c, doc.pix_payload, x + main - qr_size - 1.5 * mm, cur + 1.5 * mm, qr_size)
+        draw_qr(c, doc.pix_payload, x + main - qr_size - 1.5 * mm, cur + 1.5 * mm, qr_size)
         c.setFont(_BOLD, 6)
         c.drawRightString(x + main - qr_size - 3 * mm, cur + 3 * mm, "Pague também com PIX")
     for i, label in enumerate(

@@ -17,9 +17,15 @@ from collections import Counter
 from sqlalchemy import select
 
 from lastro.core.billing.errors import PlanLimitReached
-from lastro.core.billing.models import Plan, Subscription, UsageCounter
-from lastro.core.billing.usage import Usage as UsageRow
-from lastro.core.billing.usage import current_period, ensure_counter, raise_alerts
+from lastro.core.billing.metrics import metric
+from lastro.core.billing.models import UsageCounter
+from lastro.core.billing.usage import (
+    Usage,
+    current_period,
+    enforced_limit,
+    ensure_counter,
+    raise_alerts,
+)
 from lastro.infra.database import Database
 from lastro.kit.clock import utcnow
 
@@ -66,28 +72,14 @@ class ApiCallMeter:
                     if row is not None and count:
                         row.value = previous + count
                         row.updated_at = utcnow()
-                    terms = (
-                        await session.execute(
-                            select(Plan.limits, Plan.overage).join(
-                                Subscription, Subscription.plan_id == Plan.id
-                            )
-                        )
-                    ).first()
-                    limit = (terms.limits or {}).get(METRIC) if terms else None
+                    limit, hard = await enforced_limit(session, METRIC)
                     if limit and count:
                         await raise_alerts(
                             session,
-                            UsageRow(
-                                METRIC,
-                                "chamadas de API no mês",
-                                period,
-                                previous + count,
-                                int(limit),
-                            ),
+                            Usage(METRIC, metric(METRIC).label, period, previous + count, limit),
                             previous=previous,
                         )
-                    hard = terms is not None and METRIC not in (terms.overage or {})
-                    if limit is not None and hard and previous + count >= int(limit):
+                    if limit is not None and hard and previous + count >= limit:
                         self.over_limit.add(tenant_id)
                     else:
                         self.over_limit.discard(tenant_id)

@@ -102,8 +102,7 @@ def payment_entry(books: PlatformBooks, inv: Invoice) -> EntryDraft:
 
 async def post_pending(db: Database, settings: Settings, *, limit: int = 5000) -> int:
     """Post every issued or paid invoice not yet in the books; returns how many entries."""
-    books = await platform_books(db, settings)
-    ledger = Ledger(db, books.tenant_id)
+    books: PlatformBooks | None = None
     posted = 0
     while True:
         async with db.session(platform=True, readonly=True) as session:
@@ -127,10 +126,11 @@ async def post_pending(db: Database, settings: Settings, *, limit: int = 5000) -
             ).all()
         if not issued and not paid:
             return posted
+        books = books or await platform_books(db, settings)
         drafts = [issue_entry(books, inv) for inv in issued]
         drafts += [payment_entry(books, inv) for inv in paid]
         if drafts:
-            result = await ledger.post_batch(drafts, atomic=True)
+            result = await Ledger(db, books.tenant_id).post_batch(drafts, atomic=True)
             posted += result.created
         async with db.unit_of_work(platform=True) as session:
             if issued:

@@ -137,15 +137,25 @@ async def _page(
     return await paginate(session, stmt, InvoiceRead.model_validate, page=page, limit=limit)
 
 
-async def _detail(session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail:
+async def _invoice(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice:
     invoice = await session.scalar(select(Invoice).where(Invoice.id == invoice_id))
     if invoice is None:
         raise InvoiceNotFound("Fatura não encontrada.")
-    lines = await session.scalars(
+    return invoice
+
+
+async def _lines(session: AsyncSession, invoice: Invoice) -> list[InvoiceLine]:
+    rows = await session.scalars(
         select(InvoiceLine)
         .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.tenant_id == invoice.tenant_id)
         .order_by(InvoiceLine.position)
     )
+    return list(rows.all())
+
+
+async def _detail(session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail:
+    invoice = await _invoice(session, invoice_id)
+    lines = await _lines(session, invoice)
     payments = await session.scalars(
         select(InvoicePayment)
         .where(
@@ -162,16 +172,8 @@ async def _detail(session: AsyncSession, invoice_id: uuid.UUID) -> InvoiceDetail
 
 
 async def render_pdf(session: AsyncSession, runtime: RuntimeDep, invoice_id: uuid.UUID) -> bytes:
-    invoice = await session.scalar(select(Invoice).where(Invoice.id == invoice_id))
-    if invoice is None:
-        raise InvoiceNotFound("Fatura não encontrada.")
-    lines = (
-        await session.scalars(
-            select(InvoiceLine)
-            .where(InvoiceLine.invoice_id == invoice.id, InvoiceLine.tenant_id == invoice.tenant_id)
-            .order_by(InvoiceLine.position)
-        )
-    ).all()
+    invoice = await _invoice(session, invoice_id)
+    lines = await _lines(session, invoice)
     tenant = await session.get(Tenant, invoice.tenant_id)
     assert tenant is not None
     return invoice_pdf(invoice, lines, tenant, runtime.settings)
@@ -304,9 +306,7 @@ async def sandbox_payment(
     method: Literal["pix", "boleto"] = "pix",
 ) -> WebhookAck:
     """Sends the provider's signed webhook through the same path a real payment takes."""
-    invoice = await session.scalar(select(Invoice).where(Invoice.id == invoice_id))
-    if invoice is None:
-        raise InvoiceNotFound("Fatura não encontrada.")
+    invoice = await _invoice(session, invoice_id)
     if invoice.provider != "sandbox" or runtime.settings.is_production:
         raise SandboxOnly("Pagamento simulado só existe para faturas do provedor sandbox.")
     provider = get_provider(runtime.settings, "sandbox")

@@ -13,22 +13,12 @@ from reportlab.pdfgen.canvas import Canvas
 from lastro.br.boleto import parse_barcode
 from lastro.br.documents import format_cnpj
 from lastro.br.money_text import format_brl
-from lastro.br.pdf import BoletoDocument, draw_ficha
-from lastro.br.pix import br_code_qr_matrix
+from lastro.br.pdf import BoletoDocument, draw_ficha, draw_qr
 from lastro.core.billing.models import Invoice, InvoiceLine
 from lastro.core.platform.models import Tenant
 from lastro.settings import Settings
 
 _STATUS = {"open": "Em aberto", "overdue": "Vencida", "paid": "Paga", "void": "Cancelada"}
-
-
-def _qr(c: Canvas, payload: str, x: float, y: float, size: float) -> None:
-    matrix = br_code_qr_matrix(payload)
-    cell = size / len(matrix)
-    for r, row in enumerate(matrix):
-        for col, dark in enumerate(row):
-            if dark:
-                c.rect(x + col * cell, y + size - (r + 1) * cell, cell, cell, stroke=0, fill=1)
 
 
 def _doc(value: str | None) -> str:
@@ -95,7 +85,7 @@ def invoice_pdf(
     if invoice.status != "paid" and invoice.total > 0:
         qr_size = 32 * mm
         qr_y = 132 * mm
-        _qr(c, invoice.pix_payload, x, qr_y, qr_size)
+        draw_qr(c, invoice.pix_payload, x, qr_y, qr_size)
         c.setFont("Helvetica-Bold", 9)
         c.drawString(x + qr_size + 5 * mm, qr_y + qr_size - 4 * mm, "Pague com PIX")
         c.setFont("Helvetica", 6.5)

@@ -3,7 +3,6 @@ still open, to pay by PIX or boleto."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -48,7 +47,3 @@ async def invoices_page(request: Request) -> Response:
     if renewed:
         pages.set_auth_cookies(response, request, renewed[0], renewed[1], runtime)
     return response
-
-
-def invoice_pdf_href(invoice_id: uuid.UUID) -> str:
-    return f"/api/v1/invoices/{invoice_id}/pdf"

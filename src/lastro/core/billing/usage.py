@@ -58,7 +58,7 @@ async def limit_of(session: AsyncSession, metric_code: str) -> int | None:
     return int(value) if value is not None else None
 
 
-async def _enforced_limit(session: AsyncSession, metric_code: str) -> tuple[int | None, bool]:
+async def enforced_limit(session: AsyncSession, metric_code: str) -> tuple[int | None, bool]:
     """The limit and whether it is hard (refused) or soft (priced as overage)."""
     row = (
         await session.execute(
@@ -71,7 +71,7 @@ async def _enforced_limit(session: AsyncSession, metric_code: str) -> tuple[int 
     return (int(value) if value is not None else None), metric_code not in (row.overage or {})
 
 
-async def _ensure_row(session: AsyncSession, metric_code: str, period: str) -> None:
+async def ensure_counter(session: AsyncSession, metric_code: str, period: str) -> None:
     tenant_id = bound_tenant(session)
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -91,8 +91,8 @@ async def consume(session: AsyncSession, metric_code: str, amount: int = 1) -> U
     if amount < 0:
         raise ValueError("consume takes a positive amount; use release to give back")
     period = current_period(metric_code)
-    limit, hard = await _enforced_limit(session, metric_code)
-    await _ensure_row(session, metric_code, period)
+    limit, hard = await enforced_limit(session, metric_code)
+    await ensure_counter(session, metric_code, period)
     stmt = (
         update(UsageCounter)
         .where(UsageCounter.metric == metric_code, UsageCounter.period == period)
@@ -110,7 +110,7 @@ async def consume(session: AsyncSession, metric_code: str, amount: int = 1) -> U
         )
     usage = Usage(metric_code, m.label, period, int(new_value), limit)
     if limit:
-        await _alert(session, usage, previous=int(new_value) - amount)
+        await raise_alerts(session, usage, previous=int(new_value) - amount)
     return usage
 
 
@@ -127,7 +127,7 @@ async def release(session: AsyncSession, metric_code: str, amount: int = 1) -> N
 
 async def set_level(session: AsyncSession, metric_code: str, value: int) -> None:
     """Record a measured level (storage bytes) without enforcing: measuring cannot be refused."""
-    await _ensure_row(session, metric_code, "")
+    await ensure_counter(session, metric_code, "")
     await session.execute(
         update(UsageCounter)
         .where(UsageCounter.metric == metric_code, UsageCounter.period == "")
@@ -135,7 +135,7 @@ async def set_level(session: AsyncSession, metric_code: str, value: int) -> None
     )
 
 
-async def _alert(session: AsyncSession, usage: Usage, *, previous: int) -> None:
+async def raise_alerts(session: AsyncSession, usage: Usage, *, previous: int) -> None:
     assert usage.limit
     for threshold in THRESHOLDS:
         mark = usage.limit * threshold / 100
@@ -202,8 +202,3 @@ async def usage_report(session: AsyncSession) -> list[Usage]:
             Usage(code, m.label, period, int(counters.get((code, period), 0)), limits.get(code))
         )
     return out
-
-
-# for meters that count outside a request (the API-call meter)
-ensure_counter = _ensure_row
-raise_alerts = _alert
