@@ -66,7 +66,7 @@ def migrate_database(url: str | None = None, app_url: str | None = None) -> None
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.attributes["database_url"] = url or settings.migration_database_url
     cfg.attributes["app_url"] = app_url or url or settings.database_url
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")
 
 
 @app.command()

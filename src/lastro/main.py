@@ -67,19 +67,35 @@ CORE_SERVICES: tuple[str, ...] = (
 STATIC_DIR = Path(__file__).parent / "core" / "web" / "static"
 
 
-def load_modules(names: Sequence[str] | None = None) -> list[ModuleSpec]:
-    """Import the named modules (all installed ones by default)."""
+def load_modules(
+    names: Sequence[str] | None = None, parts: ServiceParts | None = None
+) -> list[ModuleSpec]:
+    """Import the named modules (all installed ones by default). A module's ``build_spec``
+    gets ``parts`` (built from the default settings when not given)."""
     wanted = INSTALLED_MODULES if names is None else tuple(names)
     unknown = [n for n in wanted if n not in INSTALLED_MODULES]
     if unknown:
         raise ValueError(f"unknown modules: {', '.join(unknown)}")
     specs: list[ModuleSpec] = []
     for name in wanted:
-        spec = importlib.import_module(f"lastro.modules.{name}").module
+        package = importlib.import_module(f"lastro.modules.{name}")
+        factory = getattr(package, "build_spec", None)
+        spec = factory(parts or _default_parts()) if factory is not None else package.module
         if not isinstance(spec, ModuleSpec):
             raise TypeError(f"lastro.modules.{name}.module is not a ModuleSpec")
         specs.append(spec)
     return specs
+
+
+def _default_parts() -> ServiceParts:
+    settings = get_settings()
+    return ServiceParts(
+        settings,
+        Database(settings.database_url, pool_size=settings.database_pool_size),
+        build_cache(settings.redis_url),
+        build_bus(settings.broker_url),
+        build_lock_manager(settings.redis_url),
+    )
 
 
 def load_core_services(parts: ServiceParts) -> list[ModuleSpec]:
@@ -98,14 +114,15 @@ def build_runtime(
     settings = settings or get_settings()
     install_tenancy_guard()
     install_audit_hooks()
-    specs = list(modules) if modules is not None else load_modules(settings.enabled_modules)
     db = Database(
         settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
     )
     bus = build_bus(settings.broker_url)
     cache = build_cache(settings.redis_url)
     locks = build_lock_manager(settings.redis_url)
-    services = load_core_services(ServiceParts(settings, db, cache, bus, locks))
+    parts = ServiceParts(settings, db, cache, bus, locks)
+    services = load_core_services(parts)
+    specs = list(modules) if modules is not None else load_modules(settings.enabled_modules, parts)
     registry = JobRegistry()
     for spec in (*services, *specs):
         grant(spec.permissions)

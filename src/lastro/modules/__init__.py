@@ -4,4 +4,4 @@
 ``lastro.modules.<name>`` exposing ``module: ModuleSpec``.
 """
 
-INSTALLED: tuple[str, ...] = ()
+INSTALLED: tuple[str, ...] = ("consorcio", "banking")

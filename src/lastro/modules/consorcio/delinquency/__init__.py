@@ -1,0 +1,10 @@
+"""consorcio · delinquency (placeholder until built)."""
+
+from __future__ import annotations
+
+from lastro.core.modules import ModuleSpec, ServiceParts
+
+
+def build_area(parts: ServiceParts) -> ModuleSpec:
+    del parts
+    return ModuleSpec(name="consorcio.delinquency", title="delinquency")
