@@ -1,0 +1,3 @@
+"""The consorcio module's runtime for these tests (see groups/support.py)."""
+
+from tests.modules.consorcio.groups.support import runtime  # noqa: F401
