@@ -35,6 +35,25 @@ app.add_typer(ledger_app, name="ledger")
 billing_app = typer.Typer(help="Faturamento dos clientes pela plataforma.", no_args_is_help=True)
 app.add_typer(billing_app, name="billing")
 
+
+def _mount_module_commands() -> None:
+    """``lastro <module> ...``: a module may ship ``lastro.modules.<name>.cli.app``."""
+    import importlib
+
+    from lastro.modules import INSTALLED
+
+    for name in INSTALLED:
+        try:
+            module_cli = importlib.import_module(f"lastro.modules.{name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"lastro.modules.{name}.cli":
+                raise
+            continue
+        app.add_typer(module_cli.app, name=name)
+
+
+_mount_module_commands()
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -19,7 +19,14 @@ from tests.architecture.isolation import _PARAM, api_routes
 ROOT = Path(__file__).resolve().parents[2]
 # Public by design: sign-in, and payment providers' webhooks (authenticated by an HMAC
 # signature instead, tested in tests/core/billing).
-PUBLIC = {"/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/billing/webhooks/{provider}"}
+PUBLIC = {
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/billing/webhooks/{provider}",
+    # signed by the sender (HMAC), not by a user token
+    "/api/v1/banking/webhooks/rail/{tenant}",
+    "/api/v1/consorcio/payments/pix/webhook",
+}
 ANY_ID = "0191d9a0-0000-7000-8000-000000000000"
 
 

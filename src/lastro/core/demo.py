@@ -85,4 +85,9 @@ async def load_demo(runtime: Runtime) -> list[str]:
         f"Revenda: admin@revenda.example / {DEMO_PASSWORD} (X-Tenant: revenda; clientes "
         "padaria-sol, mercado-lua, oficina-sul)",
         "Faturas de quatro meses por cliente (acme com uma vencida): veja /faturas",
+        *(
+            f"{spec.title}: {spec.home_path} (tenant demo)"
+            for spec in runtime.modules
+            if spec.home_path is not None
+        ),
     ]

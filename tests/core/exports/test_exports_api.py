@@ -121,7 +121,8 @@ async def test_permissions_follow_the_source(client: httpx.AsyncClient, factory:
     r = await client.post("/api/v1/exports", headers=operator, json={"source": "users"})
     assert r.status_code == 403
     sources = (await client.get("/api/v1/exports/sources", headers=operator)).json()
-    assert sources == []
+    # modules may grant operators their own lists; the core's stay with their permissions
+    assert not {s["name"] for s in sources} & {"users", "audit", "invoices"}
 
 
 async def _run_job(runtime: Runtime, name: str, payload: dict[str, Any]) -> None:

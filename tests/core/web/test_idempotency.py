@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import httpx
+import orjson
 
+from lastro.core.runtime import Runtime
+from lastro.core.web.idempotency import IdempotencyRecord, request_hash
+from lastro.kit.clock import utcnow
 from tests.conftest import Factory
 
 
@@ -81,5 +86,49 @@ async def test_racing_duplicates_create_once(client: httpx.AsyncClient, factory:
     for r in results:
         if r.status_code == 409:
             assert r.json()["code"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
+    users = (await client.get("/api/v1/users", headers=tenant.headers)).json()
+    assert users["total"] == 2
+
+
+async def test_live_claim_refused_dead_claim_taken_over(
+    client: httpx.AsyncClient, factory: Factory, runtime: Runtime
+) -> None:
+    """A key whose request is still running answers 409; one whose request died (claim past
+    its timeout) is run again by the retry, whose answer is then the one replayed."""
+    tenant = await factory.tenant()
+    me = (await client.get("/api/v1/me", headers=tenant.headers)).json()
+    scope = f"{tenant.id}:{me['user']['id']}"
+    body = _user("z@x.example")
+    digest = request_hash("POST", "/api/v1/users", orjson.dumps(body))
+    now = utcnow()
+    async with runtime.db.unit_of_work(platform=True) as session:
+        session.add(
+            IdempotencyRecord(
+                scope=scope,
+                key="live",
+                request_hash=digest,
+                created_at=now,
+                locked_until=now + timedelta(seconds=60),
+            )
+        )
+        session.add(
+            IdempotencyRecord(
+                scope=scope,
+                key="dead",
+                request_hash=digest,
+                created_at=now - timedelta(minutes=5),
+                locked_until=now - timedelta(minutes=4),
+            )
+        )
+    live = await client.post(
+        "/api/v1/users", headers={**tenant.headers, "Idempotency-Key": "live"}, json=body
+    )
+    assert live.status_code == 409 and live.json()["code"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
+    dead = {**tenant.headers, "Idempotency-Key": "dead"}
+    first = await client.post("/api/v1/users", headers=dead, json=body)
+    assert first.status_code == 201, first.text
+    again = await client.post("/api/v1/users", headers=dead, json=body)
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
     users = (await client.get("/api/v1/users", headers=tenant.headers)).json()
     assert users["total"] == 2

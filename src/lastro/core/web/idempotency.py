@@ -5,24 +5,30 @@ concurrent request answers 409 ``IDEMPOTENCY_KEY_IN_PROGRESS``.
 The claim is committed before the work starts (so racing requests see it); the stored response
 is written in the same transaction as the work, so the change and its recorded answer land or
 vanish together. A claim whose request died is taken over after :data:`CLAIM_TIMEOUT`.
+
+Cost: every keyed POST pays for the claim, so the common case is one statement
+(``INSERT ... ON CONFLICT DO NOTHING``, in autocommit on PostgreSQL: one round trip, no ORM);
+only a key seen before takes the slower path that reads the stored row. The table has no
+tenant rows (keys are scoped by tenant and subject in ``scope``), hence no tenant context.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Integer, LargeBinary, String, delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Integer, LargeBinary, String, Table, delete, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from starlette.responses import Response
 
-from lastro.infra.database import Database, bind_platform
+from lastro.infra.database import Database
 from lastro.kit.clock import ensure_utc, utcnow
 from lastro.kit.errors import Conflict, LastroError
 from lastro.kit.orm import Base
@@ -44,6 +50,9 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+_TABLE: Table = IdempotencyRecord.__table__  # type: ignore[assignment]
 
 
 class IdempotencyKeyReused(LastroError):
@@ -106,6 +115,69 @@ def _replay(row: IdempotencyRecord) -> Response:
     )
 
 
+# PostgreSQL statements sent through the driver itself: they run once or twice per keyed POST,
+# and SQLAlchemy's statement machinery costs more CPU than the round trip.
+_PG_CLAIM = (
+    "INSERT INTO idempotency_keys (scope, key, request_hash, state, created_at, locked_until)"
+    " VALUES ($1, $2, $3, 'processing', $4, $5) ON CONFLICT DO NOTHING"
+)
+_PG_COMPLETE = (
+    "UPDATE idempotency_keys SET state = 'done', status_code = $3, headers = $4, body = $5"
+    " WHERE scope = $1 AND key = $2"
+)
+_PG_RELEASE = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'processing'"
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn`` (statements join its transaction, if any)."""
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+@contextlib.asynccontextmanager
+async def _autocommit(db: Database) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection outside any transaction: on PostgreSQL each driver statement on it
+    commits on its own (one round trip, no BEGIN/COMMIT); SQLite gets its usual short
+    ``BEGIN IMMEDIATE`` transaction."""
+    if db.dialect == "postgresql":
+        async with db.engine.connect() as conn:
+            try:
+                yield conn
+            except BaseException:
+                # driver statements bypass SQLAlchemy's disconnect handling: a connection the
+                # server closed must not go back to the pool
+                if (await _driver(conn)).is_closed():
+                    await conn.invalidate()
+                raise
+    else:
+        async with db.engine.begin() as conn:
+            yield conn
+
+
+async def _insert_claim(db: Database, scope: str, key: str, req_hash: str, now: datetime) -> bool:
+    """Insert the claim unless the key exists; True when this request now holds it."""
+    locked_until = now + CLAIM_TIMEOUT
+    async with _autocommit(db) as conn:
+        if db.dialect == "postgresql":
+            status = await (await _driver(conn)).execute(
+                _PG_CLAIM, scope, key, req_hash, now, locked_until
+            )
+            return bool(status == "INSERT 0 1")
+        result = await conn.execute(
+            sqlite_insert(_TABLE)
+            .values(
+                scope=scope,
+                key=key,
+                request_hash=req_hash,
+                state="processing",
+                created_at=now,
+                locked_until=locked_until,
+            )
+            .on_conflict_do_nothing()
+        )
+        return int(result.rowcount or 0) == 1
+
+
 async def claim(db: Database, scope: str, key: str, req_hash: str) -> Claim:
     """Claim ``key`` for this request, or return the stored response to replay."""
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
@@ -113,33 +185,25 @@ async def claim(db: Database, scope: str, key: str, req_hash: str) -> Claim:
             f"Idempotency-Key deve ter de 1 a {MAX_KEY_LENGTH} caracteres imprimíveis."
         )
     now = utcnow()
-    try:
-        async with db.unit_of_work(platform=True) as session:
-            session.add(
-                IdempotencyRecord(
-                    scope=scope,
-                    key=key,
-                    request_hash=req_hash,
-                    created_at=now,
-                    locked_until=now + CLAIM_TIMEOUT,
-                )
-            )
-        return Claim(scope, key, req_hash)
-    except IntegrityError:
-        pass
+    for _ in range(2):
+        if await _insert_claim(db, scope, key, req_hash, now):
+            return Claim(scope, key, req_hash)
+        found = await _seen_before(db, scope, key, req_hash, now)
+        if found is not None:
+            return found
+        # the row expired and was purged in between: claim again
+    raise IdempotencyInProgress("Requisição concorrente com a mesma Idempotency-Key.")
+
+
+async def _seen_before(
+    db: Database, scope: str, key: str, req_hash: str, now: datetime
+) -> Claim | None:
+    """The key exists: replay its answer, refuse it, or take over a dead claim. None when the
+    row vanished meanwhile (purged)."""
     async with db.unit_of_work(platform=True) as session:
         row = await session.get(IdempotencyRecord, (scope, key))
-        if row is None:  # expired and purged in between: claim again
-            session.add(
-                IdempotencyRecord(
-                    scope=scope,
-                    key=key,
-                    request_hash=req_hash,
-                    created_at=now,
-                    locked_until=now + CLAIM_TIMEOUT,
-                )
-            )
-            return Claim(scope, key, req_hash)
+        if row is None:
+            return None
         if row.request_hash != req_hash:
             raise IdempotencyKeyReused(
                 "Esta Idempotency-Key já foi usada com outra requisição; gere uma nova chave."
@@ -167,27 +231,46 @@ async def claim(db: Database, scope: str, key: str, req_hash: str) -> Claim:
 
 async def complete_in(session: AsyncSession, claim_: Claim, response: Response) -> None:
     """Store ``response`` for ``claim_`` inside the request's own transaction."""
-    await session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.scope == claim_.scope, IdempotencyRecord.key == claim_.key)
-        .values(**_stored(response))
+    conn = await session.connection()
+    await _complete(conn, claim_, response)
+
+
+async def _complete(conn: AsyncConnection, claim_: Claim, response: Response) -> None:
+    stored = _stored(response)
+    if conn.dialect.name == "postgresql":
+        await (await _driver(conn)).execute(
+            _PG_COMPLETE,
+            claim_.scope,
+            claim_.key,
+            stored["status_code"],
+            stored["headers"],
+            stored["body"],
+        )
+        return
+    await conn.execute(
+        update(_TABLE)
+        .where(_TABLE.c.scope == claim_.scope, _TABLE.c.key == claim_.key)
+        .values(**stored)
     )
 
 
 async def complete_alone(db: Database, claim_: Claim, response: Response) -> None:
-    async with db.unit_of_work(platform=True) as session:
-        await complete_in(session, claim_, response)
+    """Store the answer of a request whose own transaction did not (an error response)."""
+    async with _autocommit(db) as conn:
+        await _complete(conn, claim_, response)
 
 
 async def release(db: Database, claim_: Claim) -> None:
     """Forget a claim whose request failed unexpectedly, so a retry may run it again."""
-    async with db.unit_of_work(platform=True) as session:
-        bind_platform(session)
-        await session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.scope == claim_.scope,
-                IdempotencyRecord.key == claim_.key,
-                IdempotencyRecord.state == "processing",
+    async with _autocommit(db) as conn:
+        if db.dialect == "postgresql":
+            await (await _driver(conn)).execute(_PG_RELEASE, claim_.scope, claim_.key)
+            return
+        await conn.execute(
+            delete(_TABLE).where(
+                _TABLE.c.scope == claim_.scope,
+                _TABLE.c.key == claim_.key,
+                _TABLE.c.state == "processing",
             )
         )
 
