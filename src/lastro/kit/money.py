@@ -31,3 +31,14 @@ def to_cents(value: Decimal, rounding: str = ROUND_HALF_EVEN) -> int:
 
 def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
+
+
+def brl(value: Decimal | int | str | None) -> str:
+    """``R$ 1.234,56`` for people (pt-BR grouping, half-even to the cent; negatives
+    ``-R$ 1,00``); an em dash for nothing. Never raises on extra decimals: it is for text."""
+    if value is None:
+        return "—"
+    amount = quantize(to_decimal(value))
+    sign = "-" if amount < 0 else ""
+    text = f"{abs(amount):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{sign}R$ {text}"

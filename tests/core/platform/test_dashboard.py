@@ -18,10 +18,11 @@ from lastro.core.auth.models import User
 from lastro.core.billing import service as billing
 from lastro.core.billing import usage
 from lastro.core.billing.models import Subscription
-from lastro.core.platform.dashboard import brl, last_months, mrr_by_month
+from lastro.core.platform.dashboard import last_months, mrr_by_month
 from lastro.core.runtime import Runtime
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.clock import today_sp, utcnow
+from lastro.kit.money import brl
 from tests.conftest import Factory, TenantHandle, login
 
 PLANS: list[dict[str, Any]] = [

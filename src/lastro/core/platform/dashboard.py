@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
@@ -34,12 +33,13 @@ from lastro.core.billing.usage import Usage, current_period
 from lastro.core.platform.models import Tenant
 from lastro.core.runtime import Runtime
 from lastro.core.web.branding import Brand
+from lastro.core.web.charts import MONTHS_PT, BarChart, bar_chart
 from lastro.core.web.deps import PlatformPrincipal, SessionDep
 from lastro.core.web.pages import _set_auth_cookies, page_principal, render
 from lastro.core.web.routing import LastroRoute
 from lastro.infra.database import bind_platform
 from lastro.kit.clock import SAO_PAULO, today_sp, utcnow
-from lastro.kit.money import CENT
+from lastro.kit.money import CENT, brl
 from lastro.kit.schemas import ReadModel
 
 #: Subscriptions that bring revenue; ``trialing`` ones are counted but bring none yet.
@@ -473,17 +473,8 @@ async def get_dashboard(
 
 pages_router = APIRouter(include_in_schema=False)
 
-CHART_WIDTH = 720
-CHART_HEIGHT = 220
-_MONTHS_PT = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
 STATUS_LABELS = {"active": "Ativos", "suspended": "Suspensos"}
 STATUS_COLOURS = {"active": "#12a37f", "suspended": "#b42318"}
-
-
-def brl(value: Decimal) -> str:
-    """R$ 1.234,56 (pt-BR grouping), half-even to the cent."""
-    text = f"{cents(value):,.2f}"
-    return "R$ " + text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def integer(value: int) -> str:
@@ -494,76 +485,9 @@ def pct(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    value: str
-    colour: str = ""
-
-    @property
-    def centre(self) -> float:
-        return round(self.x + self.width / 2, 2)
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """Geometry only; the template draws it, so every text goes through autoescaping."""
-
-    title: str
-    width: int
-    height: int
-    baseline: float
-    bars: list[Bar]
-    label_every: int
-    top_label: str
-
-
-def bar_chart(
-    title: str,
-    points: Sequence[tuple[str, Decimal | int, str]],
-    *,
-    width: int = CHART_WIDTH,
-    height: int = CHART_HEIGHT,
-    label_every: int = 1,
-    colours: Sequence[str] | None = None,
-) -> BarChart:
-    """Vertical bars scaled to the largest value; ``points`` are (axis label, value, shown)."""
-    top_pad, bottom_pad, left_pad, right_pad = 20.0, 28.0, 8.0, 16.0
-    plot_h = height - top_pad - bottom_pad
-    largest = max((Decimal(v) for _, v, _ in points), default=Decimal(0))
-    slot = (width - left_pad - right_pad) / max(len(points), 1)
-    bars = []
-    for i, (label, value, shown) in enumerate(points):
-        h = float(Decimal(value) / largest) * plot_h if largest > 0 else 0.0
-        bars.append(
-            Bar(
-                x=round(left_pad + i * slot + slot * 0.15, 2),
-                y=round(top_pad + plot_h - h, 2),
-                width=round(slot * 0.7, 2),
-                height=round(h, 2),
-                label=label,
-                value=shown,
-                colour=colours[i] if colours else "",
-            )
-        )
-    return BarChart(
-        title=title,
-        width=width,
-        height=height,
-        baseline=top_pad + plot_h,
-        bars=bars,
-        label_every=label_every,
-        top_label=next((shown for _, v, shown in points if Decimal(v) == largest), ""),
-    )
-
-
 def charts(data: DashboardRead) -> dict[str, BarChart]:
     months = [
-        (f"{_MONTHS_PT[int(m.month[5:]) - 1]}/{m.month[2:4]}", m.mrr, brl(m.mrr))
+        (f"{MONTHS_PT[int(m.month[5:]) - 1]}/{m.month[2:4]}", m.mrr, brl(m.mrr))
         for m in data.mrr_by_month
     ]
     days = [(d.day.strftime("%d/%m"), d.records, integer(d.records)) for d in data.activity_by_day]
@@ -573,7 +497,7 @@ def charts(data: DashboardRead) -> dict[str, BarChart]:
         "billed": bar_chart(
             "Faturado por mês",
             [
-                (f"{_MONTHS_PT[int(m.month[5:]) - 1]}/{m.month[2:4]}", m.invoiced, brl(m.invoiced))
+                (f"{MONTHS_PT[int(m.month[5:]) - 1]}/{m.month[2:4]}", m.invoiced, brl(m.invoiced))
                 for m in data.billed_by_month
             ],
         ),

@@ -73,7 +73,7 @@ async def test_every_list_exports_csv_and_xlsx(
         "import_exceptions": 1,
     }
     for name in OURS:
-        source = f"consorcio.backoffice.{name}"
+        source = f"consorcio.{name}"
         assert source in registered, source
         r = await client.get(
             STREAM, params={"source": source, "format": "csv"}, headers=tenant.headers

@@ -14,6 +14,7 @@ from lastro.br.boleto import parse_boleto
 from lastro.br.errors import BrFormatError
 from lastro.br.pdf import BANK_NAMES
 from lastro.kit.errors import LastroError
+from lastro.kit.money import brl
 
 _MORE_BANKS = {
     "003": "Banco da Amazônia",
@@ -121,7 +122,7 @@ def amount_to_pay(info: BillInfo, asked: Decimal | None, *, today: date) -> Deci
     if overdue and asked > face:
         return asked
     raise LastroError(
-        f"O valor do documento é R$ {face:.2f}".replace(".", ",")
+        f"O valor do documento é {brl(face)}"
         + "; outro valor só é aceito para boleto vencido (juros e multa).",
         code="AMOUNT_MISMATCH",
         status=422,

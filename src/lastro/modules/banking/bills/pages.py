@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from lastro.core.web.charts import month_label
 from lastro.core.web.deps import Principal
 from lastro.kit.clock import today_sp
 from lastro.modules.banking.bills import service
-from lastro.modules.banking.budgets.charts import money_chart, month_label
+from lastro.modules.banking.budgets.charts import money_chart
 from lastro.modules.banking.support.pagekit import render_page
 
 router = APIRouter(include_in_schema=False)

@@ -28,6 +28,7 @@ from lastro.infra.database import Database
 from lastro.kit.clock import today_sp, utcnow
 from lastro.kit.errors import Conflict, LastroError, NotFound, ValidationFailed
 from lastro.kit.ids import new_id
+from lastro.kit.money import brl
 from lastro.modules.banking.accounts import service as accounts
 from lastro.modules.banking.accounts.errors import AccountNotFound
 from lastro.modules.banking.accounts.models import BankAccount
@@ -303,7 +304,7 @@ async def run_scheduled_one(
                 Recipient(user_id=account.holder_user_id),
                 "banking.bills.failed",
                 {
-                    "amount": f"R$ {payment.amount:.2f}".replace(".", ","),
+                    "amount": f"{brl(payment.amount)}",
                     "beneficiary": payment.beneficiary,
                     "date": payment.scheduled_for.strftime("%d/%m/%Y"),
                     "reason": exc.detail,
@@ -316,7 +317,7 @@ async def run_scheduled_one(
             Recipient(user_id=account.holder_user_id),
             "banking.bills.paid",
             {
-                "amount": f"R$ {payment.amount:.2f}".replace(".", ","),
+                "amount": f"{brl(payment.amount)}",
                 "beneficiary": payment.beneficiary,
                 "authentication": payment.authentication,
             },

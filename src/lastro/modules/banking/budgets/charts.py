@@ -1,4 +1,4 @@
-"""Bar charts for the banking pages: geometry from the core dashboard's helper, drawn by the
+"""Bar charts for the banking pages: geometry from ``lastro.core.web.charts``, drawn by the
 ``banking/budgets/_charts.html`` macro (inline SVG, no external assets)."""
 
 from __future__ import annotations
@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from lastro.br.money_text import format_brl
-from lastro.core.platform.dashboard import BarChart, bar_chart
+from lastro.core.web.charts import BarChart, bar_chart
 
-MONTHS_PT = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
 PALETTE = (
     "#0f766e",
     "#f59e0b",
@@ -44,7 +43,3 @@ def money_chart(
         label_every=label_every,
         colours=[PALETTE[i % len(PALETTE)] for i in range(len(points))] if coloured else None,
     )
-
-
-def month_label(year: int, month: int) -> str:
-    return f"{MONTHS_PT[month - 1]}/{str(year)[2:]}"

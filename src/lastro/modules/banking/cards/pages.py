@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from lastro.core.web.charts import month_label
 from lastro.core.web.deps import Principal
 from lastro.kit.clock import today_sp
-from lastro.modules.banking.budgets.charts import money_chart, month_label
+from lastro.modules.banking.budgets.charts import money_chart
 from lastro.modules.banking.cards import domain, service
 from lastro.modules.banking.cards.errors import CardStateConflict
 from lastro.modules.banking.cards.models import CardAuthorization

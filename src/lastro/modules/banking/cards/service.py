@@ -30,6 +30,7 @@ from lastro.core.notifications.api import DefaultTemplate, Recipient, notify, re
 from lastro.kit.clock import today_sp, utcnow
 from lastro.kit.errors import LastroError, ValidationFailed
 from lastro.kit.ids import new_id
+from lastro.kit.money import brl
 from lastro.modules.banking.accounts import service as accounts
 from lastro.modules.banking.accounts.errors import AccountNotFound, InsufficientBalance
 from lastro.modules.banking.accounts.models import BankAccount
@@ -669,7 +670,7 @@ async def authorize(
                 "banking.cards.declined",
                 {
                     "last4": card.last4,
-                    "amount": f"R$ {req.amount:.2f}".replace(".", ","),
+                    "amount": f"{brl(req.amount)}",
                     "merchant": req.merchant_name,
                     "reason": DECLINE_TEXT.get(reason, reason),
                 },

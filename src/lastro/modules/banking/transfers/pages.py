@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from lastro.kit.errors import LastroError, ValidationFailed
+from lastro.kit.money import brl
 from lastro.modules.banking.accounts import service as accounts
 from lastro.modules.banking.accounts.models import BankAccount
 from lastro.modules.banking.accounts.pages import PageState, csrf_ok, finish, page_state, redirect
@@ -181,7 +182,7 @@ async def submit_transfer(request: Request) -> Response:
             return redirect(back, error=exc.detail)
         label = STATUS_LABEL.get(transfer.status, transfer.status)
         return redirect(
-            "/banking/transferencias", ok=f"{TYPE_LABEL[kind]} de R$ {transfer.amount}: {label}."
+            "/banking/transferencias", ok=f"{TYPE_LABEL[kind]} de {brl(transfer.amount)}: {label}."
         )
 
 

@@ -28,6 +28,7 @@ from lastro.core.ledger.types import EntryDraft, Posting
 from lastro.kit.clock import utcnow
 from lastro.kit.errors import LastroError
 from lastro.kit.ids import new_id
+from lastro.kit.money import brl
 from lastro.modules.banking.accounts import service as accounts
 from lastro.modules.banking.accounts.books import bank_books
 from lastro.modules.banking.accounts.errors import AccountNotFound, InvalidPixKey
@@ -169,14 +170,15 @@ async def check_value_limits(
     spent = _money(row[0])
     if spent + amount > daily:
         raise TransferLimitExceeded(
-            f"Limite diário de R$ {daily} da conta seria excedido (já utilizado hoje: R$ {spent})."
+            f"Limite diário de {brl(daily)} da conta seria excedido "
+            f"(já utilizado hoje: {brl(spent)})."
         )
     if night_from is not None:
         night = _money(row[1])
         if night + amount > settings.transfers_night_limit:
             raise TransferLimitExceeded(
-                f"Limite noturno de R$ {settings.transfers_night_limit} para pessoa física "
-                f"seria excedido (já utilizado: R$ {night})."
+                f"Limite noturno de {brl(settings.transfers_night_limit)} para pessoa física "
+                f"seria excedido (já utilizado: {brl(night)})."
             )
     return window is not None
 
@@ -762,7 +764,7 @@ async def _reserve_refund(session: AsyncSession, original: Transfer, amount: Dec
     remaining = original.amount - original.refunded_amount
     if amount > remaining:
         raise RefundExceedsOriginal(
-            f"Devolução de R$ {amount} excede o valor ainda devolvível (R$ {remaining})."
+            f"Devolução de {brl(amount)} excede o valor ainda devolvível ({brl(remaining)})."
         )
     original.refunded_amount += amount
 

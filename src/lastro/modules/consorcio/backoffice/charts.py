@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from lastro.core.platform.dashboard import BarChart, bar_chart
+from lastro.core.web.charts import BarChart, bar_chart
 
 __all__ = ["BarChart", "LineChart", "bar_chart", "line_chart", "stacked_share"]
 

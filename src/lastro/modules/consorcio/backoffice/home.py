@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from lastro.kit.clock import today_sp
+from lastro.kit.money import brl
 from lastro.modules.consorcio.backoffice import labels, queries
 from lastro.modules.consorcio.backoffice.charts import bar_chart, stacked_share
-from lastro.modules.consorcio.backoffice.web import brl, integer, month_label, staff_page
+from lastro.modules.consorcio.backoffice.web import integer, month_label, staff_page
 from lastro.modules.consorcio.billing.models import BillingRun, Installment
 from lastro.modules.consorcio.groups.models import Group
 

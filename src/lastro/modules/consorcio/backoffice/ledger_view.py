@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lastro.kit.clock import today_sp
 from lastro.kit.errors import LastroError
+from lastro.kit.money import brl
 from lastro.modules.consorcio.backoffice import labels
 from lastro.modules.consorcio.backoffice import services as area_services
 from lastro.modules.consorcio.backoffice.charts import line_chart
-from lastro.modules.consorcio.backoffice.web import brl
 from lastro.modules.consorcio.billing.models import Charge, ChargeItem, Installment
 from lastro.modules.consorcio.groups import books
 from lastro.modules.consorcio.groups.models import Group, GroupBookPosting

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from lastro.kit.clock import today_sp
+from lastro.kit.money import brl
 from lastro.modules.consorcio.backoffice import labels, queries
 from lastro.modules.consorcio.backoffice.charts import line_chart
 from lastro.modules.consorcio.backoffice.ledger_view import books_view, quota_ledger
 from lastro.modules.consorcio.backoffice.web import (
     PAGE_SIZE,
-    brl,
     page_number,
     parse_uuid,
     query_without,

@@ -25,28 +25,16 @@ from lastro.br.errors import DocumentError
 from lastro.core.auth.models import User
 from lastro.core.platform.models import Tenant
 from lastro.core.runtime import Runtime
+from lastro.core.web import charts
 from lastro.core.web.branding import Brand, brand_for
 from lastro.core.web.deps import Principal
 from lastro.core.web.pages import _check_csrf, page_principal, render, set_auth_cookies
 from lastro.infra.database import bind_platform, bind_tenant
 from lastro.kit.clock import SAO_PAULO
+from lastro.kit.money import brl
 
 READ = "consorcio.backoffice.read"
 PAGE_SIZE = 50
-MONTHS_PT = ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez")
-
-
-def brl(value: Decimal | int | str | None) -> str:
-    """R$ 1.234,56 (pt-BR grouping), half-even to the cent; an em dash for nothing."""
-    if value is None:
-        return "—"
-    try:
-        amount = Decimal(value).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
-    except InvalidOperation:
-        return str(value)
-    sign = "-" if amount < 0 else ""
-    text = f"{abs(amount):,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{sign}R$ {text}"
 
 
 def pct(value: Decimal | int | str | None, places: int = 4) -> str:
@@ -80,7 +68,7 @@ def month_label(value: date | str) -> str:
         year, month = int(value[:4]), int(value[5:7])
     else:
         year, month = value.year, value.month
-    return f"{MONTHS_PT[month - 1]}/{str(year)[2:]}"
+    return charts.month_label(year, month)
 
 
 def document(value: str | None) -> str:

@@ -16,6 +16,7 @@ from lastro.core.platform.models import Tenant
 from lastro.core.tenancy import install_tenancy_guard
 from lastro.infra.database import Database
 from lastro.kit.errors import LastroError
+from lastro.kit.money import brl
 from lastro.settings import get_settings
 
 app = typer.Typer(
@@ -47,7 +48,7 @@ async def _run(slug: str, month: str, issued_on: date | None) -> str:
                 f"Faturamento {month} de {slug}: {run.status}; {run.quotas_done}/"
                 f"{run.quotas_total} cotas, {run.installments_created} parcelas, "
                 f"{run.charges_created} cobranças, {run.remessas_created} remessas, "
-                f"total R$ {run.amount_total}, {run.errors_count} erro(s)."
+                f"total {brl(run.amount_total)}, {run.errors_count} erro(s)."
             )
     finally:
         await db.dispose()

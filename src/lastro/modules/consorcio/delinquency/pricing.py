@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lastro.core.audit.service import record as audit
 from lastro.infra.database import bound_tenant
 from lastro.infra.outbox import publish
+from lastro.kit.money import brl
 from lastro.modules.consorcio.billing.composition import parse_month
 from lastro.modules.consorcio.billing.models import (
     Charge,
@@ -171,8 +172,8 @@ async def create_price_differences(
             quota_id=inst.quota_id,
             kind=ADJUSTMENT_KIND,
             description=(
-                f"Diferença de parcela {inst.number} ({word}): boleto a R$ {inst.price} e "
-                f"assembleia de {held.strftime('%d/%m/%Y')} a R$ {assembly_credit}"
+                f"Diferença de parcela {inst.number} ({word}): boleto a {brl(inst.price)} e "
+                f"assembleia de {held.strftime('%d/%m/%Y')} a {brl(assembly_credit)}"
             )[:300],
             amount=amount,
             fc_pct=diff.percent.fundo_comum,

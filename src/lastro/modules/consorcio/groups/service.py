@@ -26,7 +26,7 @@ from lastro.core.audit.service import record as audit
 from lastro.infra.database import bound_tenant
 from lastro.infra.outbox import publish
 from lastro.kit.clock import today_sp
-from lastro.kit.money import CENT, quantize
+from lastro.kit.money import CENT, brl, quantize
 from lastro.modules.consorcio.groups import books
 from lastro.modules.consorcio.groups.errors import (
     GroupCodeTaken,
@@ -534,8 +534,8 @@ async def constitution_problems(session: AsyncSession, group: Group) -> list[str
     monthly_fund = credit_sum / group.term_months
     if count and monthly_fund < largest:
         problems.append(
-            f"o fundo comum mensal das cotas vendidas (R$ {quantize(monthly_fund)}) não paga o "
-            f"maior crédito (R$ {largest})"
+            f"o fundo comum mensal das cotas vendidas ({brl(monthly_fund)}) não paga o "
+            f"maior crédito ({brl(largest)})"
         )
     return problems
 

@@ -15,6 +15,11 @@ For a batch (``apply_payments``), in the caller's transaction:
    entry pair per (group, payment date) in the group's own book and the administradora's
    (``groups.books`` chart; ledger ``post_batch``), recorded in
    ``consorcio_group_book_postings``; events to the outbox.
+
+Steps 3 and 4 go slice by slice (:data:`SLICE` payments): on PostgreSQL a slice's rows are
+written by a background task (COPY into a staging table, then one statement per table, see
+:mod:`.bulk`) while the next slice is planned, so the server's work overlaps Python's; the
+books are posted once, after the last slice.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from lastro.kit.schemas import ReadModel, WriteModel
+from lastro.kit.schemas import FixedDecimal, ReadModel, WriteModel
 
 QuotaStatus = Literal[
     "ativa", "contemplada", "quitada", "excluida", "desistente", "cancelada", "encerrada"
@@ -152,15 +152,15 @@ class ComponentState(BaseModel):
     """One component of the percentage ledger: percent of the price, money at the credit in
     force (``arrears`` > 0 is late, ``advance`` > 0 is ahead)."""
 
-    total_pct: Decimal
-    paid_pct: Decimal
-    ideal_pct: Decimal
-    balance_pct: Decimal
-    arrears_pct: Decimal
-    advance_pct: Decimal
-    paid_amount: Decimal
-    balance_amount: Decimal
-    arrears_amount: Decimal
+    total_pct: FixedDecimal
+    paid_pct: FixedDecimal
+    ideal_pct: FixedDecimal
+    balance_pct: FixedDecimal
+    arrears_pct: FixedDecimal
+    advance_pct: FixedDecimal
+    paid_amount: FixedDecimal
+    balance_amount: FixedDecimal
+    arrears_amount: FixedDecimal
 
 
 class MovementRead(ReadModel):
@@ -168,18 +168,18 @@ class MovementRead(ReadModel):
     kind: str
     installment_number: int | None
     effective_on: date
-    fc_pct: Decimal
-    ta_pct: Decimal
-    fr_pct: Decimal
-    ins_pct: Decimal
-    fc_amount: Decimal
-    ta_amount: Decimal
-    fr_amount: Decimal
-    ins_amount: Decimal
-    fine_amount: Decimal
-    interest_amount: Decimal
-    amount: Decimal
-    price: Decimal
+    fc_pct: FixedDecimal
+    ta_pct: FixedDecimal
+    fr_pct: FixedDecimal
+    ins_pct: FixedDecimal
+    fc_amount: FixedDecimal
+    ta_amount: FixedDecimal
+    fr_amount: FixedDecimal
+    ins_amount: FixedDecimal
+    fine_amount: FixedDecimal
+    interest_amount: FixedDecimal
+    amount: FixedDecimal
+    price: FixedDecimal
     source_ref: str
     description: str
     created_at: datetime
@@ -192,14 +192,14 @@ class LedgerRead(BaseModel):
     on: date
     month: int
     plan: str
-    credit_in_force: Decimal
-    installment_pct: Decimal
-    installment_amount: Decimal
+    credit_in_force: FixedDecimal
+    installment_pct: FixedDecimal
+    installment_amount: FixedDecimal
     installments_paid: int
     components: dict[str, ComponentState]
     total: ComponentState
-    saldo_devedor_pct: Decimal
-    saldo_devedor_amount: Decimal
-    fc_amortized_pct: Decimal
-    residual_fc_pct: Decimal
+    saldo_devedor_pct: FixedDecimal
+    saldo_devedor_amount: FixedDecimal
+    fc_amortized_pct: FixedDecimal
+    residual_fc_pct: FixedDecimal
     movements: list[MovementRead]
