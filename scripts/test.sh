@@ -36,4 +36,7 @@ echo "== ruff format";  .venv/bin/ruff format --check src tests bench migrations
 echo "== mypy";         .venv/bin/mypy
 echo "== import-linter"; .venv/bin/lint-imports
 echo "== pytest (database: sqlite${LASTRO_TEST_DATABASE_URL:+ + postgres}, redis: ${LASTRO_TEST_REDIS_URL:-no}, broker: ${LASTRO_TEST_BROKER_URL:-no})"
-exec .venv/bin/pytest "$@"
+# one worker per core plus one (tests wait on the databases a good part of the time); each
+# worker migrates its own SQLite file and PostgreSQL database
+workers="${LASTRO_TEST_WORKERS:-$(( $(nproc) + 1 ))}"
+exec .venv/bin/pytest -n "$workers" "$@"

@@ -80,7 +80,13 @@ async def test_s3_store(s3_server: S3Server) -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["../etc/passwd", "abc", f"{uuid.uuid4()}/../../x", f"{uuid.uuid4()}/a b", "/abs/path"],
+    [
+        "../etc/passwd",
+        "abc",
+        "0b5c3c1e-8f5d-4a57-9d7e-3f0c2a1b4c5d/../../x",
+        "0b5c3c1e-8f5d-4a57-9d7e-3f0c2a1b4c5d/a b",
+        "/abs/path",
+    ],
 )
 def test_keys_cannot_escape(key: str) -> None:
     with pytest.raises(ValueError, match="invalid object key"):
