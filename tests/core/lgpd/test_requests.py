@@ -107,7 +107,8 @@ async def test_export_collects_from_every_registered_source(
     assert notes.tenants == [tenant.id]  # the module's source ran bound to the tenant
 
     files = await download(client, tenant.headers, request["id"])
-    assert set(files) == {
+    # sources register once imported: installed modules built earlier in the run add theirs
+    assert set(files) >= {
         "manifest.json",
         "users.json",
         "audit.json",

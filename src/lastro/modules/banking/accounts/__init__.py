@@ -67,6 +67,7 @@ CUSTOMER_PERMISSIONS = (
 
 def build_area(parts: ServiceParts) -> ModuleSpec:
     from lastro.modules.banking.accounts import books  # noqa: F401 - registers the chart
+    from lastro.modules.banking.accounts import lgpd_source as _lgpd  # noqa: F401
     from lastro.modules.banking.accounts.demo import demo
     from lastro.modules.banking.accounts.endpoints import router
     from lastro.modules.banking.accounts.pages import router as pages
